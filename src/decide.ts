@@ -1,0 +1,193 @@
+/**
+ * The load-balancer decision (design.md section 2): pure, no I/O. Rows are
+ * evaluated top to bottom; the first that matches decides.
+ */
+import { isChannelRunning, type ReplicaChannel } from './replica-status';
+
+export type Verdict = 'UP' | 'DOWN';
+
+export type Reason =
+  | 'maintenance'
+  | 'local-unreachable'
+  | 'peer-unreachable'
+  | 'fresh'
+  | 'not-a-replica'
+  | 'replication-stopped'
+  | 'caught-up'
+  | 'catching-up'
+  | 'heartbeat-write-failed'
+  | 'error';
+
+export interface Thresholds {
+  /** Seconds a heartbeat stamp counts as fresh. */
+  fresh: number;
+  /** Seconds of replication lag still counted as caught up. */
+  maxLag: number;
+  /** Evaluate only this replication channel ('' is MariaDB's default connection). */
+  channel?: string | undefined;
+}
+
+/**
+ * - ok: a stamp was read; `age` is the server's UNIX_TIMESTAMP() minus the stamp.
+ * - empty: no row for this node; null: the stamp is NULL; future: the stamp is
+ *   ahead of the server's clock (the clock jumped back, or a peer's clock is
+ *   ahead). All three count as stale: the cost is one replication check,
+ *   while trusting a future stamp would say "fresh" for as long as the jump.
+ */
+export interface Heartbeat {
+  state: 'ok' | 'empty' | 'null' | 'future';
+  age: number | null;
+}
+
+export interface FactError {
+  code: string;
+  message: string;
+}
+
+export type LocalFacts =
+  | { ok: true; heartbeat: Heartbeat; channels: ReplicaChannel[] }
+  | { ok: false; error: FactError };
+
+export type PeerFacts = { configured: false } | { configured: true; ok: true } | { configured: true; ok: false; error: FactError };
+
+export interface Facts {
+  maintenance: boolean;
+  local: LocalFacts;
+  peer: PeerFacts;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  reason: Reason;
+  /** One line for logs and people: why. */
+  detail: string;
+  /** Whether an LB probe answering this verdict stamps the heartbeat. */
+  stamp: boolean;
+  /** The decision path, one entry per row looked at. */
+  steps: string[];
+}
+
+export function isStale(heartbeat: Heartbeat, fresh: number): boolean {
+  return heartbeat.state !== 'ok' || heartbeat.age === null || heartbeat.age > fresh;
+}
+
+export function describeHeartbeat(h: Heartbeat): string {
+  switch (h.state) {
+    case 'ok':
+      return `heartbeat age ${h.age} s`;
+    case 'empty':
+      return 'no heartbeat row';
+    case 'null':
+      return 'heartbeat stamp is NULL';
+    case 'future':
+      return `heartbeat stamp ${h.age === null ? '' : `${-h.age} s `}in the future`;
+  }
+}
+
+export function describeChannel(c: ReplicaChannel): string {
+  const name = c.name === '' ? 'default channel' : `channel '${c.name}'`;
+  const lag = c.lag === null ? 'lag unknown' : `lag ${c.lag} s`;
+  let text = `${name}: IO ${c.ioRunning}, SQL ${c.sqlRunning}, ${lag}`;
+  if (c.lastIoErrno !== 0) text += `, last IO error ${c.lastIoErrno}`;
+  if (c.lastSqlErrno !== 0) text += `, last SQL error ${c.lastSqlErrno}`;
+  return text;
+}
+
+/** The channels the decision looks at: all, or the one named by --channel. */
+export function selectChannels(channels: readonly ReplicaChannel[], channel: string | undefined): ReplicaChannel[] {
+  if (channel === undefined) return [...channels];
+  return channels.filter((c) => c.name === channel);
+}
+
+export function decide(facts: Facts, t: Thresholds): Decision {
+  const steps: string[] = [];
+  const result = (verdict: Verdict, reason: Reason, detail: string, stamp: boolean): Decision => {
+    steps.push(`=> ${verdict} (${reason})`);
+    return { verdict, reason, detail, stamp, steps };
+  };
+
+  // Row 0
+  if (facts.maintenance) {
+    steps.push('maintenance file present');
+    return result('DOWN', 'maintenance', 'maintenance file present', false);
+  }
+
+  // Row 1
+  const local = facts.local;
+  if (!local.ok) {
+    steps.push(`local server: ${local.error.message}`);
+    return result('DOWN', 'local-unreachable', `local server: ${local.error.message}`, false);
+  }
+  steps.push(`local server reachable, ${describeHeartbeat(local.heartbeat)}`);
+
+  // Row 2: the peer is down, so this node is the only one left to take traffic,
+  // whatever its replication says. It stamps: otherwise, after a long peer
+  // outage, this node's own stamp is stale when the peer returns, replication
+  // is still "Connecting" (lag NULL), and the original script handed traffic
+  // to the peer that had just come back, behind.
+  if (facts.peer.configured && !facts.peer.ok) {
+    steps.push(`peer unreachable: ${facts.peer.error.message}`);
+    return result('UP', 'peer-unreachable', `peer unreachable (${facts.peer.error.code})`, true);
+  }
+  steps.push(facts.peer.configured ? 'peer reachable' : 'no peer configured');
+
+  // Row 3
+  if (!isStale(local.heartbeat, t.fresh)) {
+    steps.push(`heartbeat fresh (age ${local.heartbeat.age} s <= ${t.fresh} s)`);
+    return result('UP', 'fresh', `heartbeat age ${local.heartbeat.age} s <= ${t.fresh} s`, true);
+  }
+  steps.push(`heartbeat stale (${describeHeartbeat(local.heartbeat)}, fresh is ${t.fresh} s): checking replication`);
+
+  // Row 4
+  const channels = selectChannels(local.channels, t.channel);
+  if (channels.length === 0) {
+    const what =
+      t.channel === undefined
+        ? 'no replication configured'
+        : `replication channel '${t.channel}' not configured`;
+    steps.push(what);
+    return result('DOWN', 'not-a-replica', what, false);
+  }
+  for (const c of channels) steps.push(describeChannel(c));
+
+  // Row 5
+  const stopped = channels.filter((c) => !isChannelRunning(c));
+  const firstStopped = stopped[0];
+  if (firstStopped !== undefined) {
+    return result('DOWN', 'replication-stopped', describeChannel(firstStopped), false);
+  }
+
+  // Rows 6 and 7
+  const behind = channels.filter((c) => c.lag !== null && c.lag > t.maxLag);
+  const worst = behind.reduce<ReplicaChannel | undefined>(
+    (w, c) => (w === undefined || (c.lag ?? 0) > (w.lag ?? 0) ? c : w),
+    undefined,
+  );
+  if (worst === undefined) {
+    const maxLag = Math.max(...channels.map((c) => c.lag ?? 0));
+    return result('UP', 'caught-up', `replication caught up (lag ${maxLag} s <= ${t.maxLag} s)`, true);
+  }
+  return result('DOWN', 'catching-up', `${describeChannel(worst)} > ${t.maxLag} s`, false);
+}
+
+/** An UP verdict whose heartbeat stamp failed turns DOWN: the LB must not trust a node it cannot record. */
+export function afterStampFailure(decision: Decision, error: FactError): Decision {
+  return {
+    verdict: 'DOWN',
+    reason: 'heartbeat-write-failed',
+    detail: `heartbeat write failed: ${error.message}`,
+    stamp: false,
+    steps: [...decision.steps, `heartbeat write failed: ${error.message}`, '=> DOWN (heartbeat-write-failed)'],
+  };
+}
+
+/** Anything unexpected (bad configuration, an exception) is a DOWN verdict, never a crash. */
+export function errorDecision(error: FactError): Decision {
+  return {
+    verdict: 'DOWN',
+    reason: 'error',
+    detail: error.message,
+    stamp: false,
+    steps: [`error: ${error.message}`, '=> DOWN (error)'],
+  };
+}

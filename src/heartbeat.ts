@@ -1,0 +1,189 @@
+/**
+ * The heartbeat table: which SQL reads and stamps it, and what the rows mean.
+ * Pure: the statements are run by facts.ts.
+ *
+ * Two schemas work:
+ * - the original one, `status_example.lastcheck (lastcheck BIGINT)`, one row
+ *   shared by both nodes;
+ * - the keyed one created by `setup`, one row per node name, so two nodes
+ *   that are both probed never overwrite each other's stamp through
+ *   replication.
+ * Which one a table is follows from its columns: a `node` column means keyed.
+ */
+import { CheckError } from './errors';
+import type { Heartbeat } from './decide';
+
+export const DEFAULT_TABLE = 'mysql_failover.heartbeat';
+
+export interface TableName {
+  database: string;
+  table: string;
+}
+
+/**
+ * Identifiers come from options and end up in SQL text (they cannot be bound
+ * as parameters), so they are restricted to the characters MySQL allows
+ * unquoted, and quoted anyway. Anything else (`x; DROP TABLE y`, backticks,
+ * quotes) is rejected before a connection is made.
+ */
+const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
+
+export function parseTableName(text: string): TableName {
+  const parts = text.split('.');
+  if (parts.length !== 2) {
+    throw new CheckError('USAGE', `--table must be DATABASE.TABLE, got ${JSON.stringify(text)}`);
+  }
+  const [database, table] = parts as [string, string];
+  for (const part of [database, table]) {
+    if (!IDENTIFIER.test(part) || /^\d+$/.test(part)) {
+      throw new CheckError(
+        'USAGE',
+        `--table: ${JSON.stringify(part)} is not a plain identifier (letters, digits, _ and $, at most 64)`,
+      );
+    }
+  }
+  return { database, table };
+}
+
+export function quoteTable(t: TableName): string {
+  return `\`${t.database}\`.\`${t.table}\``;
+}
+
+const NODE_NAME = /^[\x21-\x7e]{1,64}$/;
+
+export function validateNodeName(name: string): string {
+  if (!NODE_NAME.test(name)) {
+    throw new CheckError('USAGE', `--node must be 1 to 64 printable ASCII characters without spaces`);
+  }
+  return name;
+}
+
+/** At most this many rows are read: the table holds one row per node. */
+export const MAX_HEARTBEAT_ROWS = 64;
+
+/**
+ * One statement reads the server's clock, its version and identity, and every
+ * heartbeat row. The LEFT JOIN from a one-row derived table returns one row
+ * even when the heartbeat table is empty, so the clock and version always come back.
+ */
+export function readHeartbeatSql(t: TableName): string {
+  return (
+    'SELECT UNIX_TIMESTAMP() AS mfc_now, @@version AS mfc_version, @@server_id AS mfc_server_id, h.* ' +
+    `FROM (SELECT 1 AS mfc_one) AS d LEFT JOIN ${quoteTable(t)} AS h ON 1 = 1 LIMIT ${MAX_HEARTBEAT_ROWS}`
+  );
+}
+
+export interface HeartbeatRead {
+  now: number;
+  version: string;
+  serverId: number;
+  keyed: boolean;
+  /** The node name the keyed row is looked up and stamped under. */
+  node: string;
+  heartbeat: Heartbeat;
+}
+
+function num(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'bigint') return Number(value);
+  const text = String(value).trim();
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : null;
+}
+
+/**
+ * Interprets the rows of readHeartbeatSql. `node` is --node; by default the
+ * server's server_id, which replication already requires to be unique.
+ */
+export function interpretHeartbeatRows(
+  rows: readonly Record<string, unknown>[],
+  node: string | undefined,
+): HeartbeatRead {
+  const first = rows[0];
+  if (first === undefined) {
+    throw new CheckError('BAD_HEARTBEAT_TABLE', 'heartbeat query returned no row');
+  }
+  const now = num(first['mfc_now']);
+  if (now === null) throw new CheckError('BAD_HEARTBEAT_TABLE', 'server returned no UNIX_TIMESTAMP()');
+  const version = String(first['mfc_version'] ?? '');
+  const serverId = num(first['mfc_server_id']) ?? 0;
+  if (!Object.prototype.hasOwnProperty.call(first, 'lastcheck')) {
+    throw new CheckError('BAD_HEARTBEAT_TABLE', 'heartbeat table has no lastcheck column');
+  }
+  const keyed = Object.prototype.hasOwnProperty.call(first, 'node');
+  const name = node ?? String(serverId);
+
+  // With the LEFT JOIN an empty table yields one row whose columns are all NULL.
+  let stamps: unknown[];
+  if (keyed) {
+    stamps = rows.filter((r) => r['node'] !== null && String(r['node']) === name).map((r) => r['lastcheck']);
+  } else {
+    const allNull = rows.length === 1 && first['lastcheck'] === null && isEmptyJoin(first);
+    stamps = allNull ? [] : rows.map((r) => r['lastcheck']);
+  }
+
+  let heartbeat: Heartbeat;
+  if (stamps.length === 0) {
+    heartbeat = { state: 'empty', age: null };
+  } else {
+    // More than one row in the original schema: the newest stamp counts.
+    const values = stamps.map(num).filter((v): v is number => v !== null);
+    if (values.length === 0) {
+      heartbeat = { state: 'null', age: null };
+    } else {
+      const age = now - Math.max(...values);
+      heartbeat = age < 0 ? { state: 'future', age } : { state: 'ok', age };
+    }
+  }
+  return { now, version, serverId, keyed, node: name, heartbeat };
+}
+
+/**
+ * A LEFT JOIN over an empty original-schema table cannot be told apart from one
+ * row holding NULL by lastcheck alone; any other column of the table being
+ * non-NULL proves a real row. With only the lastcheck column we count it as
+ * empty, and stamping inserts a row, which is what both cases need.
+ */
+function isEmptyJoin(row: Record<string, unknown>): boolean {
+  return Object.entries(row).every(([k, v]) => k.startsWith('mfc_') || v === null);
+}
+
+/**
+ * Bounds the server-side waits of the stamp: without this an UPDATE behind
+ * FLUSH TABLES WITH READ LOCK waits lock_wait_timeout (a year by default) and
+ * one behind a row lock innodb_lock_wait_timeout (50 s), long after we hung up.
+ * autocommit=1 because the original never committed under InnoDB, so its
+ * stamp never moved; a server with autocommit=0 by default would repeat that.
+ */
+export function stampSessionSql(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  return `SET SESSION autocommit = 1, lock_wait_timeout = ${s}, innodb_lock_wait_timeout = ${s}`;
+}
+
+export function stampSql(t: TableName, keyed: boolean, node: string): { sql: string; params: unknown[] } {
+  if (keyed) {
+    return {
+      sql:
+        `INSERT INTO ${quoteTable(t)} (node, lastcheck) VALUES (?, UNIX_TIMESTAMP()) ` +
+        'ON DUPLICATE KEY UPDATE lastcheck = UNIX_TIMESTAMP()',
+      params: [node],
+    };
+  }
+  return { sql: `UPDATE ${quoteTable(t)} SET lastcheck = UNIX_TIMESTAMP()`, params: [] };
+}
+
+/** The original schema with no row yet: the stamp inserts the one row. */
+export function insertFirstRowSql(t: TableName): string {
+  return `INSERT INTO ${quoteTable(t)} (lastcheck) VALUES (UNIX_TIMESTAMP())`;
+}
+
+/** The keyed table `setup` creates. */
+export function createKeyedTableSql(t: TableName): string[] {
+  return [
+    `CREATE DATABASE IF NOT EXISTS \`${t.database}\``,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(t)} (` +
+      'node VARCHAR(64) NOT NULL PRIMARY KEY, ' +
+      'lastcheck BIGINT NULL' +
+      ') ENGINE=InnoDB',
+  ];
+}
