@@ -1,0 +1,79 @@
+/**
+ * One check: maintenance file, facts from both nodes in parallel, the
+ * decision, and (for load-balancer modes) the heartbeat stamp.
+ */
+import { existsSync } from 'node:fs';
+import { Deadline } from './deadline';
+import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts } from './decide';
+import { factError, gatherLocal, probePeer, stampHeartbeat } from './facts';
+import type { HeartbeatRead } from './heartbeat';
+import type { CheckSettings } from './settings';
+
+export interface CheckOptions {
+  /** Stamp the heartbeat when the verdict says so (LB modes); never for monitoring. */
+  stamp: boolean;
+  /** Read replication status even when the heartbeat is fresh (monitoring, people). */
+  alwaysReadReplication: boolean;
+}
+
+export interface CheckResult {
+  decision: Decision;
+  facts: Facts | undefined;
+  heartbeat: HeartbeatRead | undefined;
+  stamped: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * The peer gets at most this share of the deadline, so a hung peer cannot
+ * eat the time the local node needs to answer and stamp: a healthy master
+ * whose peer hangs must still say UP.
+ */
+export const PEER_SHARE = 0.5;
+
+export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: Deadline): Promise<CheckResult> {
+  const started = Date.now();
+  const dl = deadline ?? Deadline.in(s.timeoutMs);
+  const done = (decision: Decision, facts?: Facts, heartbeat?: HeartbeatRead, stamped = false): CheckResult => ({
+    decision,
+    facts,
+    heartbeat,
+    stamped,
+    elapsedMs: Date.now() - started,
+  });
+
+  if (s.maintenanceFile !== undefined && existsSync(s.maintenanceFile)) {
+    const facts: Facts = {
+      maintenance: true,
+      local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
+      peer: { configured: false },
+    };
+    return done(decide(facts, s.thresholds), facts);
+  }
+
+  const peerDeadline = dl.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
+  const localPromise = gatherLocal(s.local, s.table, s.node, dl, (read) =>
+    opts.alwaysReadReplication ? true : isStale(read.heartbeat, s.thresholds.fresh),
+  );
+  const peerPromise = probePeer(s.peer, peerDeadline);
+  const [local, peer] = await Promise.all([localPromise, peerPromise]);
+  const facts: Facts = { maintenance: false, local: local.facts, peer };
+  let decision = decide(facts, s.thresholds);
+
+  let stamped = false;
+  try {
+    if (opts.stamp && decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
+      try {
+        await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
+        stamped = true;
+      } catch (e) {
+        decision = afterStampFailure(decision, factError(e));
+      }
+    }
+  } catch (e) {
+    decision = errorDecision(factError(e));
+  } finally {
+    local.session?.close();
+  }
+  return done(decision, facts, local.heartbeat, stamped);
+}

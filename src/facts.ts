@@ -1,0 +1,104 @@
+/**
+ * Gathers what the decision needs from the local node and its peer, and
+ * stamps the heartbeat. Every step runs under a deadline; sessions are closed
+ * on every path.
+ */
+import { CheckError, toCheckError } from './errors';
+import type { Deadline } from './deadline';
+import { connect, type Endpoint, type Session } from './mysql';
+import type { FactError, LocalFacts, PeerFacts } from './decide';
+import {
+  insertFirstRowSql,
+  interpretHeartbeatRows,
+  readHeartbeatSql,
+  stampSessionSql,
+  stampSql,
+  type HeartbeatRead,
+  type TableName,
+} from './heartbeat';
+import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from './replica-status';
+
+export function factError(e: unknown): FactError {
+  const err = toCheckError(e);
+  return { code: err.code, message: err.message };
+}
+
+export interface LocalGathered {
+  facts: LocalFacts;
+  /** Present when the heartbeat was read: the server's identity and the schema in use. */
+  heartbeat?: HeartbeatRead;
+  /** Still open when facts.ok, for the stamp; the caller closes it. */
+  session?: Session;
+}
+
+async function readReplicaStatus(session: Session, version: string, deadline: Deadline): Promise<ReplicaChannel[]> {
+  const statements = replicaStatusStatements(version);
+  let lastError: unknown;
+  for (const sql of statements) {
+    try {
+      return normaliseReplicaRows(await session.query(sql, [], deadline));
+    } catch (e) {
+      // Only a statement the server does not know moves on to the older spelling.
+      if (e instanceof CheckError && e.code === 'QUERY_FAILED' && e.serverErrno === 1064) {
+        lastError = e;
+        continue;
+      }
+      throw e;
+    }
+  }
+  throw lastError ?? new CheckError('INTERNAL', 'no replica status statement to try');
+}
+
+/**
+ * Local facts: the heartbeat and, when `wantReplication` says so for the
+ * heartbeat read, the replication channels. Any failure here is row 1 of the
+ * decision (local unreachable).
+ */
+export async function gatherLocal(
+  endpoint: Endpoint,
+  table: TableName,
+  node: string | undefined,
+  deadline: Deadline,
+  wantReplication: (read: HeartbeatRead) => boolean,
+): Promise<LocalGathered> {
+  let session: Session | undefined;
+  try {
+    session = await connect(endpoint, deadline, 'local server');
+    const read = interpretHeartbeatRows(await session.query(readHeartbeatSql(table), [], deadline), node);
+    const channels = wantReplication(read) ? await readReplicaStatus(session, read.version, deadline) : [];
+    return { facts: { ok: true, heartbeat: read.heartbeat, channels }, heartbeat: read, session };
+  } catch (e) {
+    session?.close();
+    return { facts: { ok: false, error: factError(e) } };
+  }
+}
+
+/** The peer is reachable when it completes a handshake and answers a ping. */
+export async function probePeer(endpoint: Endpoint | undefined, deadline: Deadline): Promise<PeerFacts> {
+  if (endpoint === undefined) return { configured: false };
+  let session: Session | undefined;
+  try {
+    session = await connect(endpoint, deadline, 'peer');
+    await session.ping(deadline);
+    return { configured: true, ok: true };
+  } catch (e) {
+    return { configured: true, ok: false, error: factError(e) };
+  } finally {
+    session?.close();
+  }
+}
+
+/** Stamps the heartbeat (committed); rejects with a CheckError. */
+export async function stampHeartbeat(
+  session: Session,
+  table: TableName,
+  read: HeartbeatRead,
+  deadline: Deadline,
+): Promise<void> {
+  await session.execute(stampSessionSql(deadline.remaining() / 1000), [], deadline);
+  const { sql, params } = stampSql(table, read.keyed, read.node);
+  const result = await session.execute(sql, params, deadline);
+  if (!read.keyed && result.affectedRows === 0) {
+    await session.execute(insertFirstRowSql(table), [], deadline);
+  }
+}

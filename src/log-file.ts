@@ -1,0 +1,34 @@
+/**
+ * The per-run log line (--log-file): the original script's log, done
+ * properly: one line, key=value, appended atomically (O_APPEND, one write).
+ */
+import { appendFileSync } from 'node:fs';
+
+export interface LogFields {
+  tool: string;
+  verdict: string;
+  reason: string;
+  detail: string;
+  elapsedMs: number;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.replace(/[\r\n]+/g, ' '));
+}
+
+export function formatLogLine(f: LogFields, now = new Date()): string {
+  return (
+    `${now.toISOString()} ${f.tool} pid=${process.pid} verdict=${f.verdict} reason=${f.reason} ` +
+    `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}\n`
+  );
+}
+
+/** Appends one line; returns the error instead of throwing, the caller decides what a failed log means. */
+export function appendLogLine(path: string, f: LogFields): Error | undefined {
+  try {
+    appendFileSync(path, formatLogLine(f), { mode: 0o640 });
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

@@ -1,0 +1,21 @@
+/** Process-level helpers shared by the executables. */
+import { performance } from 'node:perf_hooks';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+/** When this process started (epoch ms): deadlines include Node's own start-up. */
+export function processStart(): number {
+  return Math.round(performance.timeOrigin);
+}
+
+/**
+ * For executables whose stderr reaches a client that must not see it (snmpd
+ * forwards it; the LB would read garbage): drop everything written to stderr,
+ * including Node's own warnings.
+ */
+export function silenceStderr(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', () => undefined);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+}
