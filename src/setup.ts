@@ -1,0 +1,226 @@
+/**
+ * `mysql-failover-check setup`: creates the heartbeat database and the keyed
+ * table when they are missing, and prints the GRANT statements the monitor
+ * user needs on this server.
+ *
+ * Idempotent by construction: it looks before it creates, never drops,
+ * alters, truncates or writes a row, so a second run changes nothing (not
+ * even a binlog event). The CREATE statements still say IF NOT EXISTS, so
+ * two nodes set up at the same moment cannot break replication of each
+ * other's statement.
+ *
+ * The pure parts (flavour detection, privilege choice, GRANT text) are
+ * exported for unit tests; runSetup does the I/O through src/mysql.ts.
+ */
+import { CheckError } from './errors';
+import type { Deadline } from './deadline';
+import { connect, type Endpoint, type Session } from './mysql';
+import { createKeyedTableSql, quoteTable, type TableName } from './heartbeat';
+
+export interface ServerFlavour {
+  flavour: 'MariaDB' | 'MySQL';
+  major: number;
+  minor: number;
+  patch: number;
+  /** @@version as the server reports it. */
+  version: string;
+}
+
+/** From @@version (and @@version_comment, which names Percona/MySQL builds). */
+export function detectFlavour(version: string, comment = ''): ServerFlavour {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new CheckError('INTERNAL', `cannot read the server version ${JSON.stringify(version)}`);
+  const flavour = /mariadb/i.test(version) || /mariadb/i.test(comment) ? 'MariaDB' : 'MySQL';
+  return { flavour, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), version };
+}
+
+function atLeast(f: ServerFlavour, major: number, minor: number, patch: number): boolean {
+  if (f.major !== major) return f.major > major;
+  if (f.minor !== minor) return f.minor > minor;
+  return f.patch >= patch;
+}
+
+export interface MonitorPrivilege {
+  /** The global privilege that lets the monitor user read replica status. */
+  privilege: string;
+  note: string;
+}
+
+/**
+ * Which global privilege allows SHOW [ALL] SLAVES STATUS / SHOW REPLICA STATUS:
+ * - MySQL (all versions), MariaDB before 10.5: REPLICATION CLIENT.
+ * - MariaDB 10.5.9 and later: SLAVE MONITOR (REPLICATION CLIENT became an
+ *   alias of BINLOG MONITOR, which is refused for SHOW SLAVE STATUS, error 1227).
+ * - MariaDB 10.5.0 to 10.5.8: SLAVE MONITOR did not exist yet and SHOW SLAVE
+ *   STATUS needed REPLICATION SLAVE ADMIN (which may also stop replication).
+ */
+export function monitorPrivilege(f: ServerFlavour): MonitorPrivilege {
+  if (f.flavour === 'MariaDB') {
+    if (atLeast(f, 10, 5, 9)) {
+      return { privilege: 'SLAVE MONITOR', note: 'MariaDB >= 10.5.9: SLAVE MONITOR allows SHOW ALL SLAVES STATUS' };
+    }
+    if (atLeast(f, 10, 5, 0)) {
+      return {
+        privilege: 'REPLICATION SLAVE ADMIN',
+        note:
+          'MariaDB 10.5.0-10.5.8: SHOW SLAVE STATUS needs REPLICATION SLAVE ADMIN (it also allows START/STOP SLAVE); ' +
+          'after an upgrade to 10.5.9 or later grant SLAVE MONITOR instead',
+      };
+    }
+    return { privilege: 'REPLICATION CLIENT', note: 'MariaDB < 10.5: REPLICATION CLIENT allows SHOW SLAVE STATUS' };
+  }
+  return { privilege: 'REPLICATION CLIENT', note: 'MySQL: REPLICATION CLIENT allows SHOW REPLICA STATUS' };
+}
+
+export interface Account {
+  user: string;
+  host: string;
+}
+
+export const DEFAULT_MONITOR_ACCOUNT = 'mysql_failover@localhost';
+
+/** `USER[@HOST]` (HOST defaults to localhost); plain characters only, so the SQL text needs no escaping. */
+export function parseAccount(text: string): Account {
+  const at = text.lastIndexOf('@');
+  const user = at === -1 ? text : text.slice(0, at);
+  const host = at === -1 ? 'localhost' : text.slice(at + 1);
+  if (!/^[A-Za-z0-9_.$-]{1,80}$/.test(user)) {
+    throw new CheckError('USAGE', `--monitor-user: bad user name ${JSON.stringify(user)} (letters, digits, _ . $ -)`);
+  }
+  if (!/^[A-Za-z0-9_.%:-]{1,255}$/.test(host)) {
+    throw new CheckError('USAGE', `--monitor-user: bad host ${JSON.stringify(host)} (a host name, address or pattern with %)`);
+  }
+  return { user, host };
+}
+
+export function accountSql(a: Account): string {
+  return `'${a.user}'@'${a.host}'`;
+}
+
+/** The statements the monitor user needs: read replica status, read and stamp the heartbeat. */
+export function grantStatements(f: ServerFlavour, table: TableName, account: Account): string[] {
+  const who = accountSql(account);
+  return [
+    `GRANT ${monitorPrivilege(f).privilege} ON *.* TO ${who};`,
+    `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(table)} TO ${who};`,
+  ];
+}
+
+export type TableShape = 'keyed' | 'one-row' | 'unusable';
+
+/** What an existing table's columns mean for the check (heartbeat.ts reads by column name). */
+export function tableShape(columns: readonly string[]): TableShape {
+  const names = new Set(columns.map((c) => c.toLowerCase()));
+  if (!names.has('lastcheck')) return 'unusable';
+  return names.has('node') ? 'keyed' : 'one-row';
+}
+
+export interface SetupReport {
+  server: ServerFlavour;
+  serverId: number;
+  databaseCreated: boolean;
+  tableCreated: boolean;
+  shape: TableShape;
+  rows: number;
+  privilege: MonitorPrivilege;
+  grants: string[];
+}
+
+async function columnsOf(session: Session, table: TableName, deadline: Deadline): Promise<string[]> {
+  const rows = await session.query(
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [table.database, table.table],
+    deadline,
+  );
+  return rows.map((r) => String(r['name']));
+}
+
+/** Creates what is missing; throws a CheckError (the table exists with an unusable shape: BAD_HEARTBEAT_TABLE). */
+export async function runSetup(
+  endpoint: Endpoint,
+  table: TableName,
+  account: Account,
+  deadline: Deadline,
+): Promise<SetupReport> {
+  const session = await connect(endpoint, deadline, 'local server');
+  try {
+    const [info] = await session.query(
+      'SELECT @@version AS version, @@version_comment AS comment, @@server_id AS server_id',
+      [],
+      deadline,
+    );
+    const server = detectFlavour(String(info?.['version'] ?? ''), String(info?.['comment'] ?? ''));
+    // DDL waits for metadata locks; never past our deadline.
+    await session.execute(
+      `SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(deadline.remaining() / 1000))}`,
+      [],
+      deadline,
+    );
+
+    let databaseCreated = false;
+    const schemas = await session.query(
+      'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [table.database],
+      deadline,
+    );
+    const [createDatabase, createTable] = createKeyedTableSql(table) as [string, string];
+    if (schemas.length === 0) {
+      await session.execute(createDatabase, [], deadline);
+      databaseCreated = true;
+    }
+
+    let tableCreated = false;
+    let columns = await columnsOf(session, table, deadline);
+    if (columns.length === 0) {
+      await session.execute(createTable, [], deadline);
+      tableCreated = true;
+      columns = await columnsOf(session, table, deadline);
+    }
+    const shape = tableShape(columns);
+    if (shape === 'unusable') {
+      throw new CheckError(
+        'BAD_HEARTBEAT_TABLE',
+        `${quoteTable(table)} exists but has no lastcheck column (columns: ${columns.join(', ')}); left untouched`,
+      );
+    }
+    const [count] = await session.query(`SELECT COUNT(*) AS n FROM ${quoteTable(table)}`, [], deadline);
+    return {
+      server,
+      serverId: Number(info?.['server_id'] ?? 0),
+      databaseCreated,
+      tableCreated,
+      shape,
+      rows: Number(count?.['n'] ?? 0),
+      privilege: monitorPrivilege(server),
+      grants: grantStatements(server, table, account),
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/**
+ * The report as an SQL script: comments say what happened, the GRANTs are
+ * statements, so `setup ... | mysql` (as an administrator) applies them.
+ */
+export function formatSetupReport(r: SetupReport, table: TableName, account: Account): string {
+  const t = quoteTable(table);
+  const shape =
+    r.shape === 'keyed'
+      ? 'keyed (one row per node)'
+      : 'original one-row schema (lastcheck only; both nodes share the row)';
+  const lines = [
+    `-- server: ${r.server.version} (${r.server.flavour} ${r.server.major}.${r.server.minor}.${r.server.patch}), server_id ${r.serverId}`,
+    `-- database \`${table.database}\`: ${r.databaseCreated ? 'created' : 'exists, kept'}`,
+    `-- table ${t}: ${r.tableCreated ? `created, ${shape}` : `exists, ${shape}, ${r.rows} row${r.rows === 1 ? '' : 's'} kept`}`,
+  ];
+  if (!r.databaseCreated && !r.tableCreated) lines.push('-- nothing changed');
+  else lines.push('-- the CREATE statements replicate to the peer like any other DDL');
+  lines.push(
+    '--',
+    `-- the monitor user ${accountSql(account)} needs (${r.privilege.note}):`,
+    `-- (create it first if needed: CREATE USER ${accountSql(account)} IDENTIFIED BY '...';)`,
+    ...r.grants,
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,121 @@
+/**
+ * `mysql-failover-check status` for people and scripts, pure: the facts and
+ * the decision path in plain words, or the same as JSON.
+ */
+import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from './decide';
+import type { HeartbeatRead } from './heartbeat';
+import type { Endpoint } from './mysql';
+import type { CheckSettings } from './settings';
+
+export interface StatusInput {
+  decision: Decision;
+  facts: Facts | undefined;
+  heartbeat: HeartbeatRead | undefined;
+  stamped: boolean;
+  /** Whether the run was asked to stamp (--stamp). */
+  stampRequested: boolean;
+  elapsedMs: number;
+  timedOut: boolean;
+}
+
+export function describeEndpoint(e: Endpoint): string {
+  if (e.socket !== undefined) return `socket ${e.socket}`;
+  const host = e.host ?? '127.0.0.1';
+  return `${host.includes(':') ? `[${host}]` : host}:${e.port ?? 3306}`;
+}
+
+function stampLine(s: StatusInput): string {
+  if (!s.stampRequested) return 'heartbeat not stamped (status only reads; --stamp acts like the load balancer)';
+  if (s.stamped) return 'heartbeat stamped, as a load-balancer probe would';
+  return s.decision.stamp
+    ? 'heartbeat not stamped: the stamp failed'
+    : `heartbeat not stamped: a ${s.decision.verdict} verdict for reason ${s.decision.reason} never stamps`;
+}
+
+export function formatStatusText(s: StatusInput, settings: CheckSettings): string {
+  const lines: string[] = [];
+  const row = (label: string, text: string): void => {
+    lines.push(`${label.padEnd(13)} ${text}`);
+  };
+  const table = `${settings.table.database}.${settings.table.table}`;
+  const facts = s.facts;
+  row('local server', describeEndpoint(settings.local));
+  if (s.timedOut) {
+    row('', `no answer within --timeout (${settings.timeoutMs / 1000} s)`);
+  } else if (facts?.maintenance) {
+    row('maintenance', `${settings.maintenanceFile ?? ''} exists: nothing else is checked`);
+  } else if (facts !== undefined) {
+    if (!facts.local.ok) row('', `unreachable: ${facts.local.error.message}`);
+    else {
+      const hb = s.heartbeat;
+      if (hb) row('', `${hb.version}, server_id ${hb.serverId}`);
+      const which = hb ? (hb.keyed ? `keyed, row of node '${hb.node}'` : 'one-row table') : '';
+      row('heartbeat', `${table}${which ? ` (${which})` : ''}: ${describeHeartbeat(facts.local.heartbeat)} (fresh up to ${settings.thresholds.fresh} s)`);
+    }
+    if (settings.peer === undefined) row('peer', 'none configured');
+    else if (facts.peer.configured && !facts.peer.ok) row('peer', `${describeEndpoint(settings.peer)}: unreachable: ${facts.peer.error.message}`);
+    else row('peer', `${describeEndpoint(settings.peer)}: reachable`);
+    if (facts.local.ok) {
+      const channels = selectChannels(facts.local.channels, settings.thresholds.channel);
+      if (facts.local.channels.length === 0) row('replication', 'none configured');
+      else if (channels.length === 0) row('replication', `no channel '${settings.thresholds.channel}'`);
+      for (const c of channels) {
+        row('replication', `${describeChannel(c)}${c.sqlDelay > 0 ? `, delay ${c.sqlDelay} s` : ''}`);
+        if (c.lastIoError) row('', `last IO error ${c.lastIoErrno}: ${c.lastIoError}`);
+        if (c.lastSqlError) row('', `last SQL error ${c.lastSqlErrno}: ${c.lastSqlError}`);
+      }
+    }
+  }
+  lines.push('decision path');
+  s.decision.steps.forEach((step) => lines.push(`  ${step}`));
+  row('verdict', `${s.decision.verdict} (${s.decision.reason}): ${s.decision.detail}`);
+  lines.push(stampLine(s));
+  return lines.join('\n').replace(/[ ]+$/gm, '') + '\n';
+}
+
+/** The same for scripts. Channel objects are the normalised rows (src/replica-status.ts). */
+export function statusJson(s: StatusInput, settings: CheckSettings): Record<string, unknown> {
+  const facts = s.facts;
+  const local: Record<string, unknown> = { endpoint: describeEndpoint(settings.local) };
+  if (facts !== undefined && !facts.maintenance) {
+    if (facts.local.ok) {
+      Object.assign(local, {
+        ok: true,
+        version: s.heartbeat?.version,
+        serverId: s.heartbeat?.serverId,
+        node: s.heartbeat?.node,
+        keyed: s.heartbeat?.keyed,
+        heartbeat: facts.local.heartbeat,
+        channels: facts.local.channels,
+      });
+    } else {
+      Object.assign(local, { ok: false, error: facts.local.error });
+    }
+  }
+  let peer: Record<string, unknown> = { configured: false };
+  if (settings.peer !== undefined) {
+    peer = { configured: true, endpoint: describeEndpoint(settings.peer) };
+    if (facts !== undefined && facts.peer.configured) {
+      Object.assign(peer, facts.peer.ok ? { ok: true } : { ok: false, error: facts.peer.error });
+    }
+  }
+  return {
+    verdict: s.decision.verdict,
+    reason: s.decision.reason,
+    detail: s.decision.detail,
+    steps: s.decision.steps,
+    stampRequested: s.stampRequested,
+    stamped: s.stamped,
+    timedOut: s.timedOut,
+    elapsedMs: s.elapsedMs,
+    maintenance: facts?.maintenance ?? false,
+    table: `${settings.table.database}.${settings.table.table}`,
+    thresholds: {
+      fresh: settings.thresholds.fresh,
+      maxLag: settings.thresholds.maxLag,
+      channel: settings.thresholds.channel ?? null,
+    },
+    local,
+    peer,
+  };
+}
