@@ -254,8 +254,10 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
     decision.reason === 'local-unreachable' ||
     decision.reason === 'replication-stopped' ||
     (decision.reason === 'not-a-replica' && t.channel !== undefined);
+  let lbSaid = false;
   if (decision.verdict === 'DOWN' && !alreadySaid) {
     add('CRITICAL', `the load balancer would be told DOWN (${decision.reason}): ${decision.detail}`);
+    lbSaid = true;
   }
   details.push(...decision.steps.map((s) => `decision: ${s}`));
 
@@ -272,7 +274,7 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
     okParts.push(describeHeartbeat(local.heartbeat));
     if (facts.peer.configured) okParts.push('peer reachable');
   }
-  return finish(problems, details, perfdata, decision, okParts);
+  return finish(problems, details, perfdata, lbSaid ? undefined : decision, okParts);
 }
 
 function finish(
