@@ -11,7 +11,7 @@ import { CheckError } from './errors';
 import type { Endpoint } from './mysql';
 import type { Thresholds } from './decide';
 import { DEFAULT_TABLE, parseTableName, validateNodeName, type TableName } from './heartbeat';
-import { optionValues, readOptionFiles, type OptionFileSettings } from './option-files';
+import { normaliseOptionName, readOptionFiles, type OptionFileSettings } from './option-files';
 
 export const TOOL_GROUP = 'mysql-failover-check';
 /** The MySQL client's groups first, then ours. */
@@ -74,14 +74,19 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /**
- * Keys other executables accept in the shared option group: they are not an
- * error in this one's, only unused. Each executable adds its own here.
+ * Keys that other executables accept in the shared [mysql-failover-check]
+ * group: not an error in this one's, only unused. An executable with its own
+ * options adds their long names here.
  */
-const OTHER_FILE_KEYS = new Set<string>([]);
-
-export function registerFileKeys(names: readonly string[]): void {
-  for (const n of names) OTHER_FILE_KEYS.add(n);
-}
+const OTHER_FILE_KEYS: ReadonlySet<string> = new Set<string>([
+  // check_mysql_failover
+  'warning',
+  'critical',
+  'heartbeat-warning',
+  'heartbeat-critical',
+  // mysql-failover-http / agent
+  'agent-maintenance',
+]);
 
 export interface ParsedArgs {
   /** Option values by long name; command line only. */
@@ -178,7 +183,8 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
   const clientKeys = new Set(['host', 'port', 'socket', 'user', 'password']);
   const fromFiles = new Map<string, string>();
   for (const entry of result.entries) {
-    let name = entry.name.replace(/_/g, '-');
+    // MariaDB >= 10.11 matches option names case-insensitively, '-' and '_' alike.
+    let name = normaliseOptionName(entry.name);
     let loose = false;
     if (name.startsWith('loose-')) {
       loose = true;
