@@ -36,6 +36,10 @@ const PREREQUISITES = [
   { command: 'mariadb-install-db', package: 'mariadb-server' },
   { command: 'my_print_defaults', package: 'mariadb-client' },
   { command: 'mariadb', package: 'mariadb-client' },
+  // End-to-end tests with the real clients (test/e2e-*.test.ts).
+  { command: 'snmpd', package: 'snmpd' },
+  { command: 'snmpget', package: 'snmp' },
+  { command: 'haproxy', package: 'haproxy' },
 ];
 /** Installed together with any missing row, so the set stays consistent. */
 const ALWAYS_WITH = { 'mariadb-server': ['mariadb-client'], 'mariadb-client': ['mariadb-server'] };

@@ -1,0 +1,176 @@
+/**
+ * A real HAProxy (the Debian package) for end-to-end tests: started in the
+ * foreground (-db) as a child of the test with a configuration written to a
+ * temporary directory, an admin stats socket beside it, and killed by
+ * `stop()` (call it from `after()`); its pid is registered so that
+ * scripts/test.js kills it too if the test process dies.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { findExecutable, makeTempDir, registerPid } from './run-dir';
+
+export function haproxyPath(): string {
+  const p = findExecutable('haproxy');
+  if (!p) {
+    throw new Error('haproxy not found; install it with: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy');
+  }
+  return p;
+}
+
+/** Runs `haproxy -c -f file`: whether the configuration is valid, and what HAProxy said. */
+export function checkConfig(file: string): { ok: boolean; output: string } {
+  const r = spawnSync(haproxyPath(), ['-c', '-f', file], { encoding: 'utf8', timeout: 30_000 });
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** One row of `show stat` (CSV), by column name: pxname, svname, status, check_desc, last_chk, last_agt, agent_status, ... */
+export type StatRow = Record<string, string>;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class HAProxy {
+  readonly dir: string;
+  readonly statsSocket: string;
+  readonly configFile: string;
+  private readonly child: ChildProcess;
+  private exited = false;
+  private exitInfo = '';
+
+  private constructor(dir: string, child: ChildProcess) {
+    this.dir = dir;
+    this.statsSocket = path.join(dir, 'stats.sock');
+    this.configFile = path.join(dir, 'haproxy.cfg');
+    this.child = child;
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
+    });
+  }
+
+  /**
+   * Writes the configuration made by `config(statsSocket)` and starts HAProxy;
+   * resolves once its stats socket answers. The configuration should have
+   * `stats socket <statsSocket> level admin` in its global section.
+   */
+  static async start(config: (statsSocket: string) => string): Promise<HAProxy> {
+    const dir = makeTempDir('hap-');
+    const statsSocket = path.join(dir, 'stats.sock');
+    const configFile = path.join(dir, 'haproxy.cfg');
+    fs.writeFileSync(configFile, config(statsSocket));
+    const check = checkConfig(configFile);
+    if (!check.ok) throw new Error(`haproxy -c rejected the test configuration:\n${check.output}`);
+    const log = fs.openSync(path.join(dir, 'haproxy.log'), 'a');
+    const child = spawn(haproxyPath(), ['-f', configFile, '-db'], { stdio: ['ignore', log, log], cwd: dir });
+    fs.closeSync(log);
+    child.on('error', () => undefined);
+    if (child.pid !== undefined) registerPid(child.pid, 'haproxy');
+    const h = new HAProxy(dir, child);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (h.exited) throw new Error(`haproxy ${h.exitInfo} while starting:\n${h.log()}`);
+      try {
+        await h.command('show info');
+        return h;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await h.stop();
+        throw new Error(`haproxy's stats socket did not answer within 15 s:\n${h.log()}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  log(): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'haproxy.log'), 'utf8').split('\n').slice(-40).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** Sends one command to the stats socket and returns the whole answer. */
+  command(cmd: string, timeoutMs = 5_000): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const s = net.connect(this.statsSocket);
+      let out = '';
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`stats socket: no answer to ${JSON.stringify(cmd)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.setEncoding('utf8');
+      s.on('connect', () => s.write(`${cmd}\n`));
+      s.on('data', (d: string) => (out += d));
+      s.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+    });
+  }
+
+  /** `show stat`, parsed. */
+  async stats(): Promise<StatRow[]> {
+    const text = await this.command('show stat');
+    const lines = text.split('\n').filter((l) => l !== '');
+    const header = lines.shift();
+    if (header === undefined || !header.startsWith('# ')) throw new Error(`unexpected show stat answer: ${text.slice(0, 200)}`);
+    const names = header.slice(2).split(',');
+    return lines.map((l) => {
+      const values = l.split(',');
+      const row: StatRow = {};
+      names.forEach((n, i) => {
+        if (n !== '') row[n] = values[i] ?? '';
+      });
+      return row;
+    });
+  }
+
+  async server(backend: string, server: string): Promise<StatRow> {
+    const row = (await this.stats()).find((r) => r['pxname'] === backend && r['svname'] === server);
+    if (row === undefined) throw new Error(`no server ${backend}/${server} in show stat`);
+    return row;
+  }
+
+  /**
+   * Polls `show stat` until `predicate` holds for backend/server; returns that
+   * row, or throws with the last row seen (and HAProxy's log) after timeoutMs.
+   */
+  async waitFor(
+    backend: string,
+    server: string,
+    predicate: (row: StatRow) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<StatRow> {
+    const deadline = Date.now() + timeoutMs;
+    let last: StatRow | undefined;
+    for (;;) {
+      last = await this.server(backend, server);
+      if (predicate(last)) return last;
+      if (Date.now() > deadline) {
+        const brief = ['status', 'check_status', 'check_desc', 'last_chk', 'agent_status', 'agent_desc', 'last_agt']
+          .map((k) => `${k}=${JSON.stringify(last?.[k] ?? '')}`)
+          .join(' ');
+        throw new Error(`${backend}/${server}: not ${what} after ${timeoutMs} ms; last: ${brief}\n${this.log()}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Kills HAProxy (SIGKILL: nothing to save) and waits for it. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.exited || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGKILL');
+      setTimeout(resolve, 5_000).unref();
+    });
+  }
+}
