@@ -4,17 +4,14 @@
  * rejection: whatever happens ends in a Decision (DOWN `error` for the
  * unexpected), because the LB needs an answer, not a stack trace.
  */
-import { Deadline } from './deadline';
 import { errorDecision, type Decision } from './decide';
 import { toCheckError } from './errors';
 import { factError } from './facts';
-import { runCheck } from './check';
+import { guardedCheck } from './guarded-check';
 import { appendLogLine } from './log-file';
 import { checkSettings, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
 
 export const LB_DEFAULT_TIMEOUT = '3';
-/** Kept back from --timeout for printing the answer after the check gives up. */
-const ANSWER_MARGIN_MS = 50;
 
 export interface ProbeOutcome {
   decision: Decision;
@@ -48,18 +45,10 @@ export async function lbProbe(
     const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
     logFile = settings.logFile;
     secrets = settings.secrets;
-    const deadline = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
-    let timer: NodeJS.Timeout | undefined;
-    // The last line of defence: should any step ignore its deadline, the answer still goes out in time.
-    const guard = new Promise<Decision>((resolve) => {
-      timer = setTimeout(
-        () => resolve(errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' })),
-        Math.max(0, deadline.remaining()),
-      );
-    });
-    const check = runCheck(settings, { stamp: true, alwaysReadReplication: false }, deadline).then((r) => r.decision);
-    const decision = await Promise.race([check, guard]);
-    clearTimeout(timer);
+    const outcome = await guardedCheck(settings, { stamp: true, alwaysReadReplication: false }, startedAt);
+    const decision = outcome.timedOut
+      ? errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' })
+      : outcome.result.decision;
     return finish(decision);
   } catch (e) {
     return finish(errorDecision(factError(toCheckError(e))));
