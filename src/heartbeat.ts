@@ -156,7 +156,9 @@ function isEmptyJoin(row: Record<string, unknown>): boolean {
  * stamp never moved; a server with autocommit=0 by default would repeat that.
  */
 export function stampSessionSql(seconds: number): string {
-  const s = Math.max(1, Math.ceil(seconds));
+  // Whole seconds only (the server rounds anyway); rounding down keeps the
+  // server-side wait inside our deadline, 1 s being the least it accepts.
+  const s = Math.max(1, Math.floor(seconds));
   return `SET SESSION autocommit = 1, lock_wait_timeout = ${s}, innodb_lock_wait_timeout = ${s}`;
 }
 

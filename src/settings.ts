@@ -63,7 +63,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
   { name: 'table', kind: 'string', arg: 'DB.TABLE', default: DEFAULT_TABLE, help: 'heartbeat table' },
   { name: 'node', kind: 'string', arg: 'NAME', default: 'the server\'s server_id', help: 'row of a keyed heartbeat table' },
-  { name: 'fresh', kind: 'string', arg: 'SECONDS', default: '20', help: 'a heartbeat younger than this is fresh' },
+  { name: 'fresh', kind: 'string', arg: 'SECONDS', default: '20', help: 'a heartbeat at most this old is fresh' },
   { name: 'max-lag', kind: 'string', arg: 'SECONDS', default: '1', help: 'replication lag still counted as caught up' },
   { name: 'channel', kind: 'string', arg: 'NAME', help: 'evaluate only this replication channel (default: all)' },
   { name: 'timeout', kind: 'string', arg: 'SECONDS', default: '3', help: 'answer within this many seconds, whatever the servers do' },

@@ -115,6 +115,6 @@ test('stamp statements', () => {
 });
 
 test('the stamp session bounds lock waits and commits', () => {
-  assert.equal(stampSessionSql(2.2), 'SET SESSION autocommit = 1, lock_wait_timeout = 3, innodb_lock_wait_timeout = 3');
+  assert.equal(stampSessionSql(2.9), 'SET SESSION autocommit = 1, lock_wait_timeout = 2, innodb_lock_wait_timeout = 2');
   assert.match(stampSessionSql(0), /lock_wait_timeout = 1,/);
 });
