@@ -40,6 +40,8 @@ const PREREQUISITES = [
   { command: 'snmpd', package: 'snmpd' },
   { command: 'snmpget', package: 'snmp' },
   { command: 'haproxy', package: 'haproxy' },
+  // icinga2 daemon -C validates nagios/icinga2/*.conf (test/nagios-config.test.ts).
+  { command: 'icinga2', package: 'icinga2-bin' },
 ];
 /** Installed together with any missing row, so the set stays consistent. */
 const ALWAYS_WITH = { 'mariadb-server': ['mariadb-client'], 'mariadb-client': ['mariadb-server'] };
