@@ -51,7 +51,7 @@ const CLI_ONLY: readonly OptionSpec[] = [
 export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
     s.name === 'timeout'
-      ? { ...s, help: `give up after this many seconds (setup: default ${SETUP_DEFAULT_TIMEOUT})`, default: LB_DEFAULT_TIMEOUT }
+      ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given`, default: LB_DEFAULT_TIMEOUT }
       : s,
   ),
   ...CLI_ONLY,
