@@ -40,6 +40,10 @@ const PREREQUISITES = [
   { command: 'snmpd', package: 'snmpd' },
   { command: 'snmpget', package: 'snmp' },
   { command: 'haproxy', package: 'haproxy' },
+  // test/e2e-services.test.ts runs the shipped xinetd and systemd files.
+  { command: 'xinetd', package: 'xinetd' },
+  { command: 'systemd-analyze', package: 'systemd' },
+  { command: 'systemd-socket-activate', package: 'systemd' },
   // icinga2 daemon -C validates nagios/icinga2/*.conf (test/nagios-config.test.ts).
   { command: 'icinga2', package: 'icinga2-bin' },
 ];

@@ -25,6 +25,65 @@ export function checkConfig(file: string): { ok: boolean; output: string } {
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+export interface ExampleServer {
+  /** HOST:PORT of the database server. */
+  address: string;
+  /** Where mysql-failover-http listens (`check port`). */
+  checkPort: number;
+  /** Where mysql-failover-agent listens (`agent-port`). */
+  agentPort: number;
+}
+
+/**
+ * The shipped example configuration (services/haproxy/haproxy.cfg) made
+ * runnable here: the stats socket, the listener, each `server` line's
+ * address, check port and agent port replaced, and the check intervals
+ * shortened; everything else (options, backup, agent-check, session
+ * handling) is kept as shipped. Throws when an expected line is missing, so
+ * the example cannot drift away from what the tests run.
+ */
+export function adaptExample(
+  text: string,
+  o: { statsSocket: string; bind: string; servers: Record<string, ExampleServer>; inter: string; rise: number },
+): string {
+  const done = { stats: 0, bind: 0, servers: new Set<string>(), defaults: 0 };
+  const lines = text.split('\n').map((line) => {
+    let m = /^(\s*stats socket )(\S+)(.*)$/.exec(line);
+    if (m) {
+      done.stats++;
+      return `${m[1]}${o.statsSocket}${m[3]}`;
+    }
+    m = /^(\s*bind )(\S+)(.*)$/.exec(line);
+    if (m) {
+      done.bind++;
+      return `${m[1]}${o.bind}${m[3]}`;
+    }
+    m = /^(\s*server\s+)(\S+)(\s+)(\S+)(.*)$/.exec(line);
+    if (m) {
+      const name = m[2] as string;
+      const s = o.servers[name];
+      if (s === undefined) throw new Error(`example has a server ${name} the test does not know`);
+      done.servers.add(name);
+      const rest = (m[5] as string)
+        .replace(/(\s)port \d+/, `$1port ${s.checkPort}`)
+        .replace(/(\s)agent-port \d+/, `$1agent-port ${s.agentPort}`)
+        .replace(/(\s)agent-inter \S+/, `$1agent-inter ${o.inter}`);
+      return `${m[1]}${name}${m[3]}${s.address}${rest}`;
+    }
+    m = /^(\s*default-server\s.*)$/.exec(line);
+    if (m) {
+      done.defaults++;
+      return line.replace(/(\s)inter \S+/, `$1inter ${o.inter}`).replace(/(\s)rise \d+/, `$1rise ${o.rise}`);
+    }
+    return line;
+  });
+  const missing = Object.keys(o.servers).filter((n) => !done.servers.has(n));
+  if (done.stats !== 1 || done.bind !== 1 || done.defaults !== 1 || missing.length > 0) {
+    throw new Error(`example configuration changed shape: ${JSON.stringify({ ...done, servers: [...done.servers], missing })}`);
+  }
+  return lines.join('\n');
+}
+
 /** One row of `show stat` (CSV), by column name: pxname, svname, status, check_desc, last_chk, last_agt, agent_status, ... */
 export type StatRow = Record<string, string>;
 
