@@ -28,9 +28,9 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'agent-maintenance',
     kind: 'string',
-    arg: 'maint|drain',
+    arg: 'STATE',
     default: 'maint',
-    help: 'what HAProxy is told while the maintenance file exists',
+    help: 'maint or drain: the state HAProxy is told while the maintenance file exists',
   },
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
 ];

@@ -114,7 +114,7 @@ describe('run by hand', () => {
     const help = spawnSync(binPath('mysql-failover-agent'), ['--help'], { encoding: 'utf8', timeout: 10_000 });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: mysql-failover-agent/);
-    assert.match(help.stdout, /--agent-maintenance maint\|drain/);
+    assert.match(help.stdout, /--agent-maintenance STATE +maint or drain/);
     const version = spawnSync(binPath('mysql-failover-agent'), ['-V'], { encoding: 'utf8', timeout: 10_000 });
     assert.match(version.stdout, /^mysql-failover-agent \d+\.\d+\.\d+\n$/);
   });
