@@ -20,7 +20,7 @@ import {
 import { guardedCheck } from '../src/guarded-check';
 import { errorDecision } from '../src/decide';
 import { appendLogLine } from '../src/log-file';
-import { processStart, VERSION } from '../src/process';
+import { processStart, silenceStderr, VERSION } from '../src/process';
 
 const TOOL = 'check_mysql_failover';
 export const PLUGIN_DEFAULT_TIMEOUT = '10';
@@ -109,6 +109,8 @@ function optionalRange(o: ResolvedOptions, name: string, label: string): Range |
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Icinga 2 folds stderr into the plugin output: a Node warning must not reach it.
+  silenceStderr();
   const startedAt = processStart();
   const out = (text: string): void => {
     writeSync(1, text);
