@@ -124,7 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_CODE.UNKNOWN;
   }
   if (args.values.get('help') === true) {
-    out(`${TOOL} ${VERSION}\n` + helpText(USAGE, PLUGIN_OPTIONS, FOOTER));
+    out(helpText(USAGE, PLUGIN_OPTIONS, FOOTER));
     return EXIT_CODE.UNKNOWN;
   }
   if (args.values.get('version') === true) {
