@@ -115,8 +115,8 @@ export function decide(facts: Facts, t: Thresholds): Decision {
   // Row 1
   const local = facts.local;
   if (!local.ok) {
-    steps.push(`local server: ${local.error.message}`);
-    return result('DOWN', 'local-unreachable', `local server: ${local.error.message}`, false);
+    steps.push(local.error.message);
+    return result('DOWN', 'local-unreachable', local.error.message, false);
   }
   steps.push(`local server reachable, ${describeHeartbeat(local.heartbeat)}`);
 

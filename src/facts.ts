@@ -18,9 +18,15 @@ import {
 } from './heartbeat';
 import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from './replica-status';
 
-export function factError(e: unknown): FactError {
+/**
+ * A fact's error for the decision. Errors from mysql.ts already name the role
+ * ("local server: connect: ..."); the others (a heartbeat table of the wrong
+ * shape) get it here, so every message says which node it is about.
+ */
+export function factError(e: unknown, role?: string): FactError {
   const err = toCheckError(e);
-  return { code: err.code, message: err.message };
+  const message = role === undefined || err.message.startsWith(`${role}:`) ? err.message : `${role}: ${err.message}`;
+  return { code: err.code, message };
 }
 
 export interface LocalGathered {
@@ -69,7 +75,7 @@ export async function gatherLocal(
     return { facts: { ok: true, heartbeat: read.heartbeat, channels }, heartbeat: read, session };
   } catch (e) {
     session?.close();
-    return { facts: { ok: false, error: factError(e) } };
+    return { facts: { ok: false, error: factError(e, 'local server') } };
   }
 }
 
@@ -82,7 +88,7 @@ export async function probePeer(endpoint: Endpoint | undefined, deadline: Deadli
     await session.ping(deadline);
     return { configured: true, ok: true };
   } catch (e) {
-    return { configured: true, ok: false, error: factError(e) };
+    return { configured: true, ok: false, error: factError(e, 'peer') };
   } finally {
     session?.close();
   }
