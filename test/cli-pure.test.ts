@@ -1,5 +1,6 @@
 /** The pure parts of mysql-failover-check: extend OIDs, setup's flavour/GRANT text, status formatting. */
 import { describe, test } from 'node:test';
+import { channel } from './support/channels';
 import * as assert from 'node:assert/strict';
 import { extendIndex, extendOids } from '../src/oid';
 import {
@@ -133,21 +134,7 @@ describe('status formatting', () => {
     local: {
       ok: true,
       heartbeat: { state: 'ok', age: 40 },
-      channels: [
-        {
-          name: '',
-          ioRunning: 'Yes',
-          sqlRunning: 'Yes',
-          lag: 0,
-          sourceHost: 'db2',
-          sourcePort: 3306,
-          lastIoErrno: 0,
-          lastIoError: '',
-          lastSqlErrno: 0,
-          lastSqlError: '',
-          sqlDelay: 0,
-        },
-      ],
+      channels: [channel({ sourceHost: 'db2' })],
     },
     peer: { configured: true, ok: true },
   };

@@ -2,25 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { afterStampFailure, decide, errorDecision, type Facts, type Heartbeat } from '../src/decide';
 import type { ReplicaChannel } from '../src/replica-status';
+import { channel } from './support/channels';
 
 const T = { fresh: 20, maxLag: 1 };
 
-function channel(over: Partial<ReplicaChannel> = {}): ReplicaChannel {
-  return {
-    name: '',
-    ioRunning: 'Yes',
-    sqlRunning: 'Yes',
-    lag: 0,
-    sourceHost: '10.0.0.2',
-    sourcePort: 3306,
-    lastIoErrno: 0,
-    lastIoError: '',
-    lastSqlErrno: 0,
-    lastSqlError: '',
-    sqlDelay: 0,
-    ...over,
-  };
-}
 
 function facts(heartbeat: Heartbeat, channels: ReplicaChannel[] = [channel()], over: Partial<Facts> = {}): Facts {
   return { maintenance: false, local: { ok: true, heartbeat, channels }, peer: { configured: true, ok: true }, ...over };

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { decide, errorDecision, type Facts, type Heartbeat, type Thresholds } from '../src/decide';
 import type { ReplicaChannel } from '../src/replica-status';
+import { channel } from './support/channels';
 import type { HeartbeatRead } from '../src/heartbeat';
 import {
   EXIT_CODE,
@@ -21,22 +22,6 @@ import { CheckError } from '../src/errors';
 
 const LB: Thresholds = { fresh: 20, maxLag: 1 };
 
-function channel(over: Partial<ReplicaChannel> = {}): ReplicaChannel {
-  return {
-    name: '',
-    ioRunning: 'Yes',
-    sqlRunning: 'Yes',
-    lag: 0,
-    sourceHost: '127.0.0.1',
-    sourcePort: 3307,
-    lastIoErrno: 0,
-    lastIoError: '',
-    lastSqlErrno: 0,
-    lastSqlError: '',
-    sqlDelay: 0,
-    ...over,
-  };
-}
 
 const FRESH: Heartbeat = { state: 'ok', age: 3 };
 const STALE: Heartbeat = { state: 'ok', age: 300 };
