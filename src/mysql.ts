@@ -3,7 +3,7 @@
  * step, and the classification of mysql2's errors by `err.code` (never by
  * message text, which changes with server version and language).
  */
-import * as mysql2 from 'mysql2';
+import type * as mysql2 from 'mysql2';
 import { CheckError, type ErrorCode } from './errors';
 import { Deadline, withDeadline } from './deadline';
 
@@ -101,6 +101,19 @@ export function classifyMysqlError(e: unknown, during: string): CheckError {
   return new CheckError(kind, text, errno === undefined ? { cause: e } : { cause: e, serverErrno: errno });
 }
 
+let driver: typeof mysql2 | undefined;
+
+/**
+ * mysql2 is loaded on first use: it is most of a run's start-up cost, and
+ * answers that need no database (maintenance, a malformed HTTP request, a
+ * bad option) should not pay it.
+ */
+function loadDriver(): typeof mysql2 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  driver ??= require('mysql2') as typeof mysql2;
+  return driver;
+}
+
 /** Opens a session; rejects with a CheckError, at the latest at the deadline. */
 export function connect(endpoint: Endpoint, deadline: Deadline, role: string): Promise<Session> {
   if (deadline.expired()) return Promise.reject(new CheckError('TIMEOUT', `${role}: deadline passed before connecting`));
@@ -121,7 +134,7 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
     options.port = endpoint.port ?? 3306;
   }
 
-  const conn = mysql2.createConnection(options);
+  const conn = loadDriver().createConnection(options);
   let closed = false;
   const destroy = (): void => {
     if (closed) return;
