@@ -71,6 +71,10 @@ interface Case {
   /** Connections to this listener must all be closed afterwards / never made. */
   listener?: () => FaultListener;
   noConnection?: boolean;
+  /** How stdin is fed (HTTP/agent request faults). */
+  exec?: ExecOptions;
+  /** The HTTP status expected instead of the verdict (requests that get no check). */
+  httpStatus?: string;
   /** The monitor user's threads are checked on these nodes afterwards. */
   processlist?: readonly NodeName[];
 }
@@ -228,9 +232,9 @@ async function runMode(c: Case, mode: Mode, execOpts: ExecOptions = {}): Promise
   const log = join(dir, `${id}.log`);
   const file = c.file ? c.file(mode, log) : optionFile(id, { 'log-file': log, ...c.options }, c.client);
   const args = [`--defaults-file=${file}`, ...(mode === 'nagios' ? ['-t', String(TIMEOUT_S)] : []), ...(c.args ?? [])];
-  const r = await exec(BIN[mode], args, { input: mode === 'http' ? GET : undefined, asUser: c.asUser, ...execOpts });
+  const r = await exec(BIN[mode], args, { input: mode === 'http' ? GET : undefined, asUser: c.asUser, ...c.exec, ...execOpts });
   const { got, problem: shape } = interpret(mode, r);
-  const e = c.expect;
+  const e: Expect = mode === 'http' && c.httpStatus ? { lb: c.httpStatus as 'UP', reason: /^$/, nagios: [], log: false } : c.expect;
   const expected = mode === 'nagios' ? e.nagios.join('|') : `${e.lb} ${e.reason.source}`;
   const problems: string[] = [];
   if (shape) problems.push(shape);
@@ -538,6 +542,118 @@ describe('fault injection', () => {
         return f1;
       },
     },
+    // 5. max_connections exhausted by unprivileged sessions
+    {
+      fault: 'max_connections exhausted on local',
+      expect: LOCAL_DOWN,
+      setup: async () => {
+        await pair.sql('a', 'SET GLOBAL max_connections = 4');
+        const hogs: mysql.Connection[] = [];
+        for (let i = 0; i < 10; i++) {
+          try {
+            const c = await mysql.createConnection({ host: '127.0.0.1', port: pair.a.port, user: 'mfc_hog', password: 'hog-pw' });
+            c.on('error', () => undefined);
+            hogs.push(c);
+          } catch {
+            break; // too many connections: the server is full
+          }
+        }
+        if (hogs.length === 10) throw new Error('max_connections did not bite');
+        return async () => {
+          await Promise.all(hogs.map((h) => h.end().catch(() => h.destroy())));
+          await pair.sql('a', 'SET GLOBAL max_connections = 151');
+        };
+      },
+    },
+    // 6. heartbeat contents
+    // Each mode on its own: the LB modes stamp, which ends the fault.
+    ...([
+      ['heartbeat table empty', 'status_example.empty_hb', 'DELETE FROM status_example.empty_hb'],
+      ['heartbeat stamp NULL', 'status_example.null_hb', 'UPDATE status_example.null_hb SET lastcheck = NULL'],
+      ['heartbeat stamp in the future', 'status_example.future_hb', 'UPDATE status_example.future_hb SET lastcheck = UNIX_TIMESTAMP() + 86400'],
+    ] as const).flatMap(([fault, table, reset]) =>
+      ALL_MODES.map(
+        (mode): Case => ({
+          fault,
+          expect: { lb: 'UP', reason: /^caught-up$/, nagios: ['OK'] },
+          options: { table },
+          modes: [mode],
+          setup: async () => {
+            await pair.sql('a', reset);
+            await pair.waitCaughtUp('b');
+          },
+        }),
+      ),
+    ),
+    // 10. the server killed in the middle of a check (held there by a row lock)
+    {
+      fault: 'local SIGKILLed mid-check',
+      expect: { lb: 'DOWN', reason: /^(local-unreachable|heartbeat-write-failed)$/, nagios: [] },
+      modes: LB_MODES,
+      processlist: ['b'],
+      setup: async () => {
+        const release = await hold('a', ['BEGIN', `SELECT * FROM ${TABLE} FOR UPDATE`]);
+        return async () => {
+          await release();
+          await pair.startNode('a');
+          await pair.waitReplicationRunning('a');
+          await pair.waitReplicationRunning('b');
+        };
+      },
+      during: async () => {
+        await new Promise((r) => setTimeout(r, 700));
+        await pair.kill('a');
+      },
+    },
+    // 11. more option files
+    {
+      fault: 'option file of 10 MB',
+      expect: REJECTED,
+      file: (mode, log) => {
+        const f = optionFile(`big-${mode}`, { 'log-file': log });
+        const filler = '[other-program]\n' + `# ${'x'.repeat(98)}\nkey=${'v'.repeat(95)}\n`.repeat(50_000);
+        writeFileSync(f, filler + readFileSync(f, 'utf8'), { mode: 0o600 });
+        return f;
+      },
+    },
+    {
+      fault: 'option file world-writable (ignored)',
+      expect: { lb: 'DOWN', reason: /^(local-unreachable|error)$/, nagios: ['CRITICAL', 'UNKNOWN'], log: false },
+      file: (mode, log) => {
+        const f = optionFile(`ww-${mode}`, { 'log-file': log });
+        chmodSync(f, 0o666);
+        return f;
+      },
+    },
+    // 13. what arrives on stdin (HTTP responder and HAProxy agent)
+    {
+      fault: 'stdin: no request bytes (held open)',
+      expect: { lb: 'UP', reason: /^(fresh|caught-up)$/, nagios: [] },
+      modes: ['http', 'agent'],
+      exec: { holdStdin: true },
+      httpStatus: '400',
+    },
+    {
+      fault: 'stdin: 1 MB of headers',
+      expect: { lb: 'UP', reason: /^(fresh|caught-up)$/, nagios: [] },
+      modes: ['http', 'agent'],
+      exec: { input: `GET / HTTP/1.1\r\n${`X-Filler: ${'f'.repeat(1000)}\r\n`.repeat(1000)}\r\n` },
+      httpStatus: '400',
+    },
+    {
+      fault: 'stdin: binary garbage',
+      expect: { lb: 'UP', reason: /^(fresh|caught-up)$/, nagios: [] },
+      modes: ['http', 'agent'],
+      exec: { input: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)) },
+      httpStatus: '400',
+    },
+    {
+      fault: 'stdin: request trickled 1 byte/100 ms',
+      expect: { lb: 'UP', reason: /^(fresh|caught-up)$/, nagios: [] },
+      modes: ['http', 'agent'],
+      exec: { input: GET, trickleMs: 100 },
+      httpStatus: '400',
+    },
     // 12. command line (never reaches the server: the local node is a counting fake listener)
     ...[
       ['unknown option', '--bogus'],
@@ -563,7 +679,9 @@ describe('fault injection', () => {
     ),
   ];
 
-  for (const c of cases) {
+  // MFC_FAULTS_REPEAT=N runs every case N times (flake hunting).
+  const repeat = Math.max(1, Number(process.env['MFC_FAULTS_REPEAT']) || 1);
+  for (const c of cases.flatMap((x) => Array.from({ length: repeat }, () => x))) {
     test(c.fault, async () => {
       // Ports of the listeners are known only once they started.
       const resolved: Case = { ...c, options: c.options ? { ...c.options } : undefined };
