@@ -11,15 +11,14 @@
  * exists: see src/agent.ts for why these words. Exits 0 and never writes to
  * stderr.
  */
-import { COMMON_OPTIONS, helpText, parseArgs, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
-import { lbProbe } from '../src/lb-probe';
-import { errorDecision, type Decision } from '../src/decide';
-import { factError } from '../src/facts';
+import { COMMON_OPTIONS, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
+import { lbDecision, startLbExecutable } from '../src/lb-probe';
+import { errorDecision } from '../src/decide';
 import { CheckError } from '../src/errors';
 import { agentLine, parseMaintenanceState, type MaintenanceState } from '../src/agent';
 import { MAX_REQUEST_BYTES } from '../src/http';
 import { readBounded, writeAllSync } from '../src/stdio-exchange';
-import { silenceStderr, processStart, VERSION } from '../src/process';
+import { silenceStderr, processStart } from '../src/process';
 
 const TOOL = 'mysql-failover-agent';
 
@@ -73,36 +72,23 @@ function maintenanceState(args: ParsedArgs): MaintenanceState {
 export async function main(argv: readonly string[]): Promise<number> {
   silenceStderr();
   const startedAt = processStart();
-  let args: ParsedArgs | undefined;
-  let usageError: CheckError | undefined;
-  try {
-    args = parseArgs(argv, AGENT_OPTIONS);
-    if (args.positionals.length > 0) usageError = new CheckError('USAGE', 'no arguments expected');
-  } catch (e) {
-    usageError = e instanceof CheckError ? e : new CheckError('USAGE', 'bad arguments');
-  }
-  if (args?.values.get('help') === true) {
-    writeAllSync(1, helpText(USAGE, AGENT_OPTIONS));
-    return 0;
-  }
-  if (args?.values.get('version') === true) {
-    writeAllSync(1, `${TOOL} ${VERSION}\n`);
+  const start = startLbExecutable(TOOL, USAGE, AGENT_OPTIONS, argv);
+  if (start.done) {
+    writeAllSync(1, start.text);
     return 0;
   }
   drainInput();
-
-  let decision: Decision;
   let maintenance: MaintenanceState = 'maint';
-  try {
-    if (args === undefined || usageError !== undefined) {
-      throw usageError ?? new CheckError('USAGE', 'bad arguments');
+  let usageError = start.usageError;
+  if (start.args !== undefined && usageError === undefined) {
+    try {
+      maintenance = maintenanceState(start.args);
+    } catch (e) {
+      // A bad option must not take the answer away from HAProxy: fail safe.
+      usageError = e instanceof CheckError ? e : new CheckError('USAGE', 'bad --agent-maintenance', { cause: e });
     }
-    maintenance = maintenanceState(args);
-    decision = (await lbProbe(TOOL, args, AGENT_OPTIONS, startedAt)).decision;
-  } catch (e) {
-    // A bad option must not take the answer away from HAProxy: fail safe.
-    decision = errorDecision(factError(e));
   }
+  const decision = await lbDecision(TOOL, { args: start.args, usageError }, AGENT_OPTIONS, startedAt);
   writeAllSync(1, agentLine(decision, maintenance));
   return 0;
 }

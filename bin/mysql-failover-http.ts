@@ -10,11 +10,9 @@
  * heartbeat stamp as the SNMP executable. A malformed request gets 400 and
  * no database work. Exits 0 and never writes to stderr.
  */
-import { COMMON_OPTIONS, helpText, parseArgs, type ParsedArgs } from '../src/settings';
-import { lbProbe } from '../src/lb-probe';
-import { errorDecision, type Decision } from '../src/decide';
-import { factError } from '../src/facts';
-import { CheckError } from '../src/errors';
+import { COMMON_OPTIONS } from '../src/settings';
+import { lbDecision, startLbExecutable } from '../src/lb-probe';
+import { errorDecision } from '../src/decide';
 import {
   headEnd,
   MAX_REQUEST_BYTES,
@@ -25,7 +23,7 @@ import {
   type ParsedRequest,
 } from '../src/http';
 import { readBounded, writeAllSync } from '../src/stdio-exchange';
-import { silenceStderr, processStart, VERSION } from '../src/process';
+import { silenceStderr, processStart } from '../src/process';
 
 const TOOL = 'mysql-failover-http';
 
@@ -60,40 +58,16 @@ async function readRequest(): Promise<ParsedRequest> {
 export async function main(argv: readonly string[]): Promise<number> {
   silenceStderr();
   const startedAt = processStart();
-  let args: ParsedArgs | undefined;
-  let usageError: CheckError | undefined;
-  try {
-    args = parseArgs(argv, COMMON_OPTIONS);
-    if (args.positionals.length > 0) usageError = new CheckError('USAGE', 'no arguments expected');
-  } catch (e) {
-    usageError = e instanceof CheckError ? e : new CheckError('USAGE', 'bad arguments');
-  }
-  if (args?.values.get('help') === true) {
-    writeAllSync(1, helpText(USAGE, COMMON_OPTIONS));
+  const start = startLbExecutable(TOOL, USAGE, COMMON_OPTIONS, argv);
+  if (start.done) {
+    writeAllSync(1, start.text);
     return 0;
   }
-  if (args?.values.get('version') === true) {
-    writeAllSync(1, `${TOOL} ${VERSION}\n`);
-    return 0;
-  }
-
   const request = await readRequest();
   if (!request.ok) {
     writeAllSync(1, rejectResponse(request));
     return 0;
   }
-
-  let decision: Decision;
-  if (args === undefined || usageError !== undefined) {
-    // A bad option must not take the answer away from the LB: fail safe.
-    decision = errorDecision(factError(usageError ?? new CheckError('USAGE', 'bad arguments')));
-  } else {
-    try {
-      decision = (await lbProbe(TOOL, args, COMMON_OPTIONS, startedAt)).decision;
-    } catch (e) {
-      decision = errorDecision(factError(e));
-    }
-  }
-  writeAllSync(1, verdictResponse(decision, request.method));
+  writeAllSync(1, verdictResponse(await lbDecision(TOOL, start, COMMON_OPTIONS, startedAt), request.method));
   return 0;
 }

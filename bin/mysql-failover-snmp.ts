@@ -5,12 +5,10 @@
  * synchronously, so the answer comes within --timeout whatever happens.
  */
 import { writeSync } from 'node:fs';
-import { COMMON_OPTIONS, helpText, parseArgs } from '../src/settings';
-import { lbProbe } from '../src/lb-probe';
+import { COMMON_OPTIONS } from '../src/settings';
+import { lbDecision, startLbExecutable } from '../src/lb-probe';
 import { snmpAnswer, SNMP_DOWN } from '../src/snmp';
-import { errorDecision } from '../src/decide';
-import { factError } from '../src/facts';
-import { silenceStderr, processStart, VERSION } from '../src/process';
+import { silenceStderr, processStart } from '../src/process';
 
 const TOOL = 'mysql-failover-snmp';
 
@@ -32,33 +30,12 @@ export function fatal(): number {
 export async function main(argv: readonly string[]): Promise<number> {
   silenceStderr();
   const startedAt = processStart();
-  let args;
-  try {
-    args = parseArgs(argv, COMMON_OPTIONS);
-  } catch {
-    // A bad option must not take the answer away from the LB: fail safe.
-    writeSync(1, `${SNMP_DOWN}\n`);
+  const start = startLbExecutable(TOOL, USAGE, COMMON_OPTIONS, argv);
+  if (start.done) {
+    writeSync(1, start.text);
     return 0;
   }
-  if (args.values.get('help') === true) {
-    writeSync(1, helpText(USAGE, COMMON_OPTIONS));
-    return 0;
-  }
-  if (args.values.get('version') === true) {
-    writeSync(1, `${TOOL} ${VERSION}\n`);
-    return 0;
-  }
-  if (args.positionals.length > 0) {
-    writeSync(1, `${SNMP_DOWN}\n`);
-    return 0;
-  }
-  let answer: string;
-  try {
-    const outcome = await lbProbe(TOOL, args, COMMON_OPTIONS, startedAt);
-    answer = snmpAnswer(outcome.decision.verdict);
-  } catch (e) {
-    answer = snmpAnswer(errorDecision(factError(e)).verdict);
-  }
-  writeSync(1, `${answer}\n`);
+  // A bad option must not take the answer away from the LB: lbDecision fails safe.
+  writeSync(1, `${snmpAnswer((await lbDecision(TOOL, start, COMMON_OPTIONS, startedAt)).verdict)}\n`);
   return 0;
 }

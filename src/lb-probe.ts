@@ -5,11 +5,12 @@
  * unexpected), because the LB needs an answer, not a stack trace.
  */
 import { errorDecision, type Decision } from './decide';
-import { toCheckError } from './errors';
+import { CheckError, toCheckError } from './errors';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
 import { appendLogLine } from './log-file';
-import { checkSettings, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
+import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
+import { VERSION } from './process';
 
 export const LB_DEFAULT_TIMEOUT = '3';
 
@@ -52,5 +53,45 @@ export async function lbProbe(
     return finish(decision);
   } catch (e) {
     return finish(errorDecision(factError(toCheckError(e))));
+  }
+}
+
+/**
+ * The start of every LB executable: options parsed strictly; --help and
+ * --version answered; a usage error kept, not thrown, because the balancer
+ * still gets its (fail-safe) answer.
+ */
+export type LbStart =
+  | { done: true; text: string }
+  | { done: false; args: ParsedArgs | undefined; usageError: CheckError | undefined };
+
+export function startLbExecutable(tool: string, usage: string, specs: readonly OptionSpec[], argv: readonly string[]): LbStart {
+  let args: ParsedArgs | undefined;
+  let usageError: CheckError | undefined;
+  try {
+    args = parseArgs(argv, specs);
+    if (args.positionals.length > 0) usageError = new CheckError('USAGE', 'no arguments expected');
+  } catch (e) {
+    usageError = e instanceof CheckError ? e : new CheckError('USAGE', 'bad arguments', { cause: e });
+  }
+  if (args?.values.get('help') === true) return { done: true, text: helpText(usage, specs) };
+  if (args?.values.get('version') === true) return { done: true, text: `${tool} ${VERSION}\n` };
+  return { done: false, args, usageError };
+}
+
+/** The verdict for a started LB executable: the probe, or DOWN `error` for a usage error. */
+export async function lbDecision(
+  tool: string,
+  start: { args: ParsedArgs | undefined; usageError: CheckError | undefined },
+  specs: readonly OptionSpec[],
+  startedAt: number,
+): Promise<Decision> {
+  if (start.args === undefined || start.usageError !== undefined) {
+    return errorDecision(factError(start.usageError ?? new CheckError('USAGE', 'bad arguments')));
+  }
+  try {
+    return (await lbProbe(tool, start.args, specs, startedAt)).decision;
+  } catch (e) {
+    return errorDecision(factError(e));
   }
 }
