@@ -8,47 +8,31 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Inetd, binPath } from './support/inetd';
+import { binPath, type Inetd } from './support/inetd';
+import { ResponderFixture, assertQuiet } from './support/responder-fixture';
 import { ask, FakeServer, parseResponse } from './support/exchange';
 
+let fx: ResponderFixture;
 let dir: string;
 let hang: FakeServer;
 let maintenanceFile: string;
-const daemons: Inetd[] = [];
 
 function optionFile(name: string, lines: string[]): string {
-  const file = join(dir, `${name}.cnf`);
-  writeFileSync(file, ['[client]', 'user=monitor', 'password="s3cret pw"', '[mysql-failover-check]', ...lines].join('\n') + '\n', {
-    mode: 0o600,
-  });
-  return file;
+  return fx.optionFile(name, lines, '"s3cret pw"');
 }
 
-async function responder(args: string[]): Promise<Inetd> {
-  const d = await Inetd.start({ command: binPath('mysql-failover-http'), args });
-  daemons.push(d);
-  return d;
-}
-
-function assertQuiet(d: Inetd): void {
-  assert.deepEqual(d.stderrSeen(), [], 'nothing on stderr, ever');
-  assert.deepEqual(d.failures(), [], 'every run exits 0');
+function responder(args: string[]): Promise<Inetd> {
+  return fx.responder('mysql-failover-http', args);
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mfc-http-'));
-  hang = await FakeServer.start('hang');
-  maintenanceFile = join(dir, 'maintenance');
+  fx = await ResponderFixture.start('mfc-http-');
+  ({ dir, hang, maintenanceFile } = fx);
 });
 
-after(async () => {
-  await Promise.all(daemons.map((d) => d.close()));
-  await hang?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fx?.close());
 
 describe('requests that get no database work', () => {
   let d: Inetd;
