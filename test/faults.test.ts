@@ -432,7 +432,9 @@ describe('fault injection', () => {
     // 8. read_only
     {
       fault: 'read_only on local',
-      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['OK', 'WARNING', 'CRITICAL'] },
+      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['CRITICAL'] },
+      // Known gap, reported on issue 5: the plugin never writes, so it says OK while every LB probe
+      // answers DOWN heartbeat-write-failed; design.md section 3 wants CRITICAL. Nagios left out until fixed.
       modes: LB_MODES,
       setup: async () => {
         await pair.sql('a', 'SET GLOBAL read_only = 1');
@@ -447,7 +449,9 @@ describe('fault injection', () => {
     },
     {
       fault: 'FLUSH TABLES WITH READ LOCK on local',
-      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['OK', 'WARNING', 'CRITICAL'] },
+      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['CRITICAL'] },
+      // Known gap, reported on issue 5: the plugin never writes, so it says OK while every LB probe
+      // answers DOWN heartbeat-write-failed; design.md section 3 wants CRITICAL. Nagios left out until fixed.
       modes: LB_MODES,
       setup: async () => hold('a', ['FLUSH TABLES WITH READ LOCK']),
     },
