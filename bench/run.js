@@ -1,0 +1,368 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench`: wall time and peak memory of mysql-failover-snmp against
+ * its peers, on a real MariaDB master-master pair (the test harness's
+ * dist/test/support/pair.js). A script, not a test: it asserts nothing about
+ * speed; it prints a table and writes it, with the machine, to
+ * bench/results.md.
+ *
+ * Measured, each in a clean environment (`env -i PATH=/usr/bin:/bin`, as
+ * snmpd's children run: NODE_EXTRA_CA_CERTS alone adds ~60 ms to a Node
+ * start):
+ *   - mysql-failover-snmp, healthy path (fresh heartbeat), TCP and unix socket
+ *   - mysql-failover-snmp, stale-then-caught-up path (the stamp is set an hour
+ *     back before every run by hyperfine's --prepare), TCP
+ *   - monitoring-plugins check_mysql -S (C), TCP
+ *   - bench/mysqldb_check.py (Python 3 + MySQLdb, same work as ours), TCP
+ *   - node -e 0, the floor for any Node program
+ * All commands run in one hyperfine invocation (hyperfine runs them one after
+ * the other, not interleaved) with --warmup 3 and --runs BENCH_RUNS (30);
+ * peak RSS is the median of BENCH_RSS_RUNS (10) runs of /usr/bin/time -f %M.
+ *
+ * As root, installs what is missing from Debian (hyperfine, python3-mysqldb,
+ * monitoring-plugins-standard, time); builds dist/ when it is missing.
+ *
+ * All commands (ours included) log in as a bench-only user with a simple
+ * password, because check_mysql takes its password on the command line.
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNS = positiveInt('BENCH_RUNS', 30);
+const RSS_RUNS = positiveInt('BENCH_RSS_RUNS', 10);
+const WARMUP = 3;
+const NODE = '/usr/bin/node';
+const PYTHON = '/usr/bin/python3';
+const CHECK_MYSQL = '/usr/lib/nagios/plugins/check_mysql';
+const CLEAN_ENV = ['env', '-i', 'PATH=/usr/bin:/bin'];
+const TABLE = 'status_example.lastcheck';
+const BENCH_USER = 'mfc_bench';
+const BENCH_PASSWORD = 'benchpw1';
+const STALE_AGE = 3600;
+
+const PACKAGES = [
+  { pkg: 'hyperfine', file: '/usr/bin/hyperfine' },
+  { pkg: 'python3-mysqldb', file: '/usr/lib/python3/dist-packages/MySQLdb/__init__.py' },
+  { pkg: 'monitoring-plugins-standard', file: CHECK_MYSQL },
+  { pkg: 'time', file: '/usr/bin/time' },
+];
+
+function positiveInt(name, dflt) {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function log(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+/** Set on SIGINT/SIGTERM: the signal handler then owns the clean-up and the exit. */
+let interrupted = false;
+
+/** Runs a command to completion (async, so SIGINT can kill it); rejects on a non-zero exit. */
+let current;
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
+    current = child;
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      current = undefined;
+      if (code === 0 || opts.allowFailure) resolve({ code, signal, stdout, stderr });
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
+    });
+  });
+}
+
+function output(cmd, args) {
+  // Nagios plugins exit 3 (UNKNOWN) on -V: take any output.
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return (r.stdout || r.stderr || '').trim().split('\n')[0] || `(${cmd} failed)`;
+}
+
+async function ensurePackages() {
+  const missing = PACKAGES.filter((p) => !fs.existsSync(p.file));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg);
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing Debian packages (not root, so not installing them): ${names.join(' ')}`);
+  }
+  log(`installing ${names.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const first = await run('apt-get', ['install', '-y', '--no-install-recommends', ...names], { env, allowFailure: true });
+  if (first.code !== 0) {
+    await run('apt-get', ['update'], { env });
+    await run('apt-get', ['install', '-y', '--no-install-recommends', ...names], { env });
+  }
+}
+
+async function ensureBuilt() {
+  const needed = ['dist/bin/mysql-failover-snmp.js', 'dist/test/support/pair.js'];
+  if (needed.every((f) => fs.existsSync(path.join(ROOT, f)))) return;
+  log('dist/ missing: building (tsc -p tsconfig.json)');
+  await run(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+}
+
+async function createBenchUser(pair) {
+  for (const node of ['a', 'b']) {
+    await pair.withConnection(node, async (conn) => {
+      await conn.query('SET SESSION sql_log_bin = 0');
+      for (const host of ['127.0.0.1', 'localhost']) {
+        await conn.query('CREATE USER ?@? IDENTIFIED BY ?', [BENCH_USER, host, BENCH_PASSWORD]);
+        await conn.query('GRANT SLAVE MONITOR, BINLOG MONITOR ON *.* TO ?@?', [BENCH_USER, host]);
+        await conn.query('GRANT SELECT, INSERT, UPDATE ON `status_example`.* TO ?@?', [BENCH_USER, host]);
+      }
+    });
+  }
+}
+
+function writeOptionFile(file, local, peer) {
+  const lines = [
+    '[client]',
+    `user=${BENCH_USER}`,
+    `password=${BENCH_PASSWORD}`,
+    '[mysql-failover-check]',
+    ...(local.socket ? ['host=localhost', `socket=${local.socket}`] : ['host=127.0.0.1', `port=${local.port}`]),
+    `peer=127.0.0.1:${peer.port}`,
+    `table=${TABLE}`,
+    'timeout=3',
+  ];
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+}
+
+/** One benchmarked command: argv (run without a shell), optional prepare argv, expected stdout. */
+function commands(pair, files) {
+  const snmp = (file) => [...CLEAN_ENV, NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), `--defaults-file=${file}`];
+  const stale = ['mariadb', '--no-defaults', '-uroot', '-S', pair.a.socket, '-e', `UPDATE ${TABLE} SET lastcheck = UNIX_TIMESTAMP() - ${STALE_AGE}`];
+  return [
+    { name: 'mysql-failover-snmp healthy TCP', argv: snmp(files.tcp), expect: '100\n', ours: true },
+    { name: 'mysql-failover-snmp healthy socket', argv: snmp(files.socket), expect: '100\n', ours: true },
+    { name: 'mysql-failover-snmp stale->caught-up TCP', argv: snmp(files.tcp), prepare: stale, expect: '100\n', ours: true, stale: true },
+    {
+      name: 'check_mysql -S (C) TCP',
+      argv: [...CLEAN_ENV, CHECK_MYSQL, '-S', '-H', '127.0.0.1', '-P', String(pair.a.port), '-u', BENCH_USER, '-p', BENCH_PASSWORD],
+      expect: /Slave IO: Yes Slave SQL: Yes/,
+      peer: 'check_mysql',
+    },
+    {
+      name: 'Python 3 + MySQLdb TCP',
+      argv: [...CLEAN_ENV, PYTHON, path.join(ROOT, 'bench/mysqldb_check.py'), `--defaults-file=${files.tcp}`],
+      expect: '100\n',
+      peer: 'python',
+    },
+    { name: 'node -e 0 (floor)', argv: [...CLEAN_ENV, NODE, '-e', '0'], expect: '' },
+  ];
+}
+
+/** hyperfine -N splits a command line like a POSIX shell: quote each word. */
+function shellQuote(argv) {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+async function stampAge(pair) {
+  const rows = await pair.sql('a', `SELECT UNIX_TIMESTAMP() - lastcheck AS age FROM ${TABLE}`);
+  return Number(rows[0]?.age);
+}
+
+/** Each command once, checking its answer (and that the stale path starts stale and ends stamped). */
+async function sanityCheck(pair, cmds) {
+  for (const c of cmds) {
+    if (c.prepare) await run(c.prepare[0], c.prepare.slice(1));
+    if (c.stale) {
+      const age = await stampAge(pair);
+      if (!(age >= STALE_AGE - 5)) throw new Error(`stale prepare did not age the stamp (age ${age})`);
+    }
+    const r = await run(c.argv[0], c.argv.slice(1), { allowFailure: true });
+    const ok = typeof c.expect === 'string' ? r.stdout === c.expect : c.expect.test(r.stdout);
+    if (r.code !== 0 || !ok) {
+      throw new Error(`${c.name}: exit ${r.code}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`);
+    }
+    if (c.stale) {
+      const age = await stampAge(pair);
+      if (!(age <= 2)) throw new Error(`stale path did not stamp (age ${age} after the run)`);
+    }
+  }
+}
+
+async function peakRss(c) {
+  const out = path.join(os.tmpdir(), `mfc-bench-rss-${process.pid}`);
+  const values = [];
+  try {
+    for (let i = 0; i < RSS_RUNS; i++) {
+      if (c.prepare) await run(c.prepare[0], c.prepare.slice(1));
+      await run('/usr/bin/time', ['-o', out, '-f', '%M', ...c.argv]);
+      values.push(Number(fs.readFileSync(out, 'utf8').trim().split('\n').pop()));
+    }
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
+  return median(values) / 1024;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function machine(serverVersion) {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
+  const mem = /^MemTotal:\s*(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  return [
+    ['date (UTC)', new Date().toISOString().replace(/\.\d+Z$/, 'Z')],
+    ['CPUs (nproc)', output('nproc', [])],
+    ['CPU model', model],
+    ['memory', mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown'],
+    ['load average (1/5/15 min, at the end)', os.loadavg().map((l) => l.toFixed(2)).join(' ')],
+    ['kernel', `${os.type()} ${os.release()} ${os.arch()}`],
+    ['OS', /^PRETTY_NAME="?([^"\n]*)/m.exec(safeRead('/etc/os-release'))?.[1] ?? 'unknown'],
+    ['Node', output(NODE, ['--version'])],
+    ['MariaDB server', serverVersion],
+    ['Python', output(PYTHON, ['--version'])],
+    ['MySQLdb', output(PYTHON, ['-c', 'import MySQLdb; print(MySQLdb.__version__)'])],
+    ['check_mysql', output(CHECK_MYSQL, ['-V'])],
+    ['hyperfine', output('hyperfine', ['--version'])],
+  ];
+}
+
+function safeRead(f) {
+  try {
+    return fs.readFileSync(f, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function table(rows) {
+  const header = ['command', 'median ms', 'min ms', 'max ms', 'peak RSS MiB', 'x Python', 'x check_mysql'];
+  const body = rows.map((r) => [
+    r.name,
+    r.median.toFixed(1),
+    r.min.toFixed(1),
+    r.max.toFixed(1),
+    r.rss.toFixed(1),
+    r.xPython.toFixed(2),
+    r.xCheckMysql.toFixed(2),
+  ]);
+  const md = [header, header.map((h, i) => (i === 0 ? '---' : '---:')), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => r[i].length)));
+  const text = [header, ...body]
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
+    .join('\n');
+  return { md, text };
+}
+
+async function main() {
+  await ensurePackages();
+  await ensureBuilt();
+  const { Pair } = require(path.join(ROOT, 'dist/test/support/pair.js'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mfc-bench-'));
+  let pair;
+  const onSignal = (sig) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping`);
+    current?.kill('SIGTERM');
+    const done = () => {
+      fs.rmSync(work, { recursive: true, force: true });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    };
+    (pair ? pair.destroy() : Promise.resolve()).then(done, done);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log('starting the MariaDB pair');
+    pair = await Pair.start({ name: 'bench' });
+    await createBenchUser(pair);
+    const serverVersion = String((await pair.sql('a', 'SELECT VERSION() AS v'))[0].v);
+    const files = { tcp: path.join(work, 'tcp.cnf'), socket: path.join(work, 'socket.cnf') };
+    writeOptionFile(files.tcp, { port: pair.a.port }, pair.b);
+    writeOptionFile(files.socket, { socket: pair.a.socket }, pair.b);
+    const cmds = commands(pair, files);
+
+    log('checking every command once');
+    await sanityCheck(pair, cmds);
+
+    const json = path.join(work, 'hyperfine.json');
+    const args = ['-N', '--warmup', String(WARMUP), '--runs', String(RUNS), '--export-json', json, '--time-unit', 'millisecond'];
+    for (const c of cmds) args.push('--prepare', c.prepare ? shellQuote(c.prepare) : 'true');
+    for (const c of cmds) args.push('--command-name', c.name);
+    for (const c of cmds) args.push(shellQuote(c.argv));
+    log(`hyperfine, ${RUNS} runs each after ${WARMUP} warm-ups`);
+    await run('hyperfine', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    const results = JSON.parse(fs.readFileSync(json, 'utf8')).results;
+
+    log(`peak RSS, median of ${RSS_RUNS} runs each`);
+    const rows = [];
+    for (const [i, c] of cmds.entries()) {
+      const r = results[i];
+      rows.push({ name: c.name, c, median: r.median * 1000, min: r.min * 1000, max: r.max * 1000, rss: await peakRss(c) });
+    }
+    const py = rows.find((r) => r.c.peer === 'python').median;
+    const cm = rows.find((r) => r.c.peer === 'check_mysql').median;
+    for (const r of rows) {
+      r.xPython = r.median / py;
+      r.xCheckMysql = r.median / cm;
+    }
+    const t = table(rows);
+    process.stdout.write(`\n${t.text}\n`);
+
+    const md = [
+      '# Benchmark: mysql-failover-snmp and its peers',
+      '',
+      'Written by `npm run bench` (bench/run.js); do not edit by hand.',
+      '',
+      `Wall time from one \`hyperfine -N --warmup ${WARMUP} --runs ${RUNS}\` invocation over all commands`,
+      '(hyperfine runs the commands one after the other, not interleaved); peak RSS is the median of',
+      `${RSS_RUNS} runs of \`/usr/bin/time -f %M\`. Every command runs as \`env -i PATH=/usr/bin:/bin ...\``,
+      "(snmpd's children do not inherit NODE_EXTRA_CA_CERTS, which adds ~60 ms to a Node start), against node a",
+      'of a local MariaDB master-master pair, with node b as the peer, as a bench-only user. Ratios are of medians.',
+      '',
+      '- *healthy*: the heartbeat is fresh; connect to the local server, read the stamp, connect to the peer, stamp.',
+      `- *stale->caught-up*: before every run the stamp is set ${STALE_AGE} s back (hyperfine --prepare, not timed),`,
+      '  so the check also reads SHOW ALL SLAVES STATUS before stamping.',
+      '- *check_mysql -S*: monitoring-plugins, connect + SHOW SLAVE STATUS (one connection, no peer, no stamp).',
+      '- *Python 3 + MySQLdb*: bench/mysqldb_check.py, the same connections and queries as ours (healthy path).',
+      '',
+      t.md,
+      '',
+      '## Machine',
+      '',
+      '| | |',
+      '|---|---|',
+      ...machine(serverVersion).map(([k, v]) => `| ${k} | ${v} |`),
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(__dirname, 'results.md'), md);
+    log('wrote bench/results.md');
+  } finally {
+    if (!interrupted) {
+      if (pair) await pair.destroy();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+}
+
+main().then(
+  () => {
+    if (!interrupted) process.exit(0);
+  },
+  (e) => {
+    if (interrupted) return; // the signal handler exits once the pair is gone
+    process.stderr.write(`bench: ${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  },
+);
