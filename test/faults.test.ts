@@ -9,6 +9,7 @@
  *   - the answer arrives within --timeout + 0.5 s (LB modes) or -t + 1 s (Nagios);
  *   - LB modes: stdout holds only the answer, stderr nothing, exit 0;
  *   - the --log-file line names the reason;
+ *   - no table other than the case's heartbeat table changed (CHECKSUM TABLE);
  *   - no monitor-user thread is left on either server afterwards.
  * The four modes of one fault run in parallel. A table (fault, mode, expected,
  * got, elapsed ms) and "N passed, N failed" are printed at the end.
@@ -270,15 +271,38 @@ async function runMode(c: Case, mode: Mode, execOpts: ExecOptions = {}): Promise
   };
 }
 
+const WATCHED_TABLES = [
+  TABLE,
+  'status_example.stale_hb',
+  'status_example.empty_hb',
+  'status_example.null_hb',
+  'status_example.future_hb',
+  'faults.t',
+  'mysql.global_priv',
+];
+
+/** Checksums of every watched table but the case's heartbeat table, on the local node (undefined when it cannot answer). */
+async function checksums(c: Case): Promise<string | undefined> {
+  if (!pair.isRunning('a') || pair.isFrozen('a')) return undefined;
+  const heartbeat = c.options?.['table'] ?? TABLE;
+  const tables = WATCHED_TABLES.filter((t) => t !== heartbeat);
+  const r = await pair.sql('a', `CHECKSUM TABLE ${tables.join(', ')}`);
+  return r.map((x) => `${x.Table}=${x.Checksum}`).join(' ');
+}
+
 async function runCase(c: Case): Promise<void> {
   const undo = c.setup ? await c.setup() : undefined;
   const lis = c.listener?.();
   const before = lis?.connections ?? 0;
   let results: Row[];
+  let changed: string | undefined;
   try {
+    const sumsBefore = await checksums(c);
     const runs = Promise.all((c.modes ?? ALL_MODES).map((m) => runMode(c, m)));
     if (c.during) await c.during();
     results = await runs;
+    const sumsAfter = sumsBefore === undefined ? undefined : await checksums(c);
+    if (sumsAfter !== undefined && sumsAfter !== sumsBefore) changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
   } finally {
     if (undo) await undo();
   }
@@ -287,6 +311,7 @@ async function runCase(c: Case): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
     if (lis.open > 0) results[0]!.problem = `${results[0]!.problem ?? ''} ${lis.open} connection(s) to the fake server left open`;
   }
+  if (changed) results[0]!.problem = `${results[0]!.problem ?? ''} ${changed}`;
   const left = await assertNoThreadsLeft(c.processlist ?? ['a', 'b']);
   if (left) results[0]!.problem = `${results[0]!.problem ?? ''} ${left}`;
   for (const row of results) {
