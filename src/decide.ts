@@ -6,17 +6,21 @@ import { isChannelRunning, type ReplicaChannel } from './replica-status';
 
 export type Verdict = 'UP' | 'DOWN';
 
-export type Reason =
-  | 'maintenance'
-  | 'local-unreachable'
-  | 'peer-unreachable'
-  | 'fresh'
-  | 'not-a-replica'
-  | 'replication-stopped'
-  | 'caught-up'
-  | 'catching-up'
-  | 'heartbeat-write-failed'
-  | 'error';
+/** Every reason code, in the order of the decision table (the LB logs and HTTP bodies carry them). */
+export const REASONS = [
+  'maintenance',
+  'local-unreachable',
+  'peer-unreachable',
+  'fresh',
+  'not-a-replica',
+  'replication-stopped',
+  'caught-up',
+  'catching-up',
+  'heartbeat-write-failed',
+  'error',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
 
 export interface Thresholds {
   /** Seconds a heartbeat stamp counts as fresh. */

@@ -5,11 +5,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentLine, parseMaintenanceState } from '../src/agent';
-import type { Reason } from '../src/decide';
+import { REASONS, type Reason } from '../src/decide';
+
+const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
 
 describe('agentLine', () => {
   test('UP is "up ready": it also lifts a MAINT or DRAIN the agent set before', () => {
-    for (const reason of ['fresh', 'peer-unreachable', 'caught-up'] as Reason[]) {
+    for (const reason of UP) {
       assert.equal(agentLine({ verdict: 'UP', reason }), 'up ready\n');
       assert.equal(agentLine({ verdict: 'UP', reason }, 'drain'), 'up ready\n');
     }
@@ -22,14 +24,7 @@ describe('agentLine', () => {
   });
 
   test('any other DOWN is "down ready #reason"', () => {
-    const reasons: Reason[] = [
-      'local-unreachable',
-      'not-a-replica',
-      'replication-stopped',
-      'catching-up',
-      'heartbeat-write-failed',
-      'error',
-    ];
+    const reasons = REASONS.filter((r) => !UP.includes(r) && r !== 'maintenance');
     for (const reason of reasons) {
       assert.equal(agentLine({ verdict: 'DOWN', reason }), `down ready #${reason}\n`);
       assert.equal(agentLine({ verdict: 'DOWN', reason }, 'drain'), `down ready #${reason}\n`);

@@ -13,7 +13,9 @@ import {
   verdictResponse,
   type ParsedRequest,
 } from '../src/http';
-import type { Reason } from '../src/decide';
+import { REASONS, type Reason } from '../src/decide';
+
+const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const parse = (s: string) => parseRequest(b(s), headEnd(b(s)) >= 0 ? 'complete' : 'eof');
@@ -145,15 +147,7 @@ describe('responses', () => {
   });
 
   test('DOWN is 503 for every reason, and Content-Length is the body length', () => {
-    const reasons: Reason[] = [
-      'maintenance',
-      'local-unreachable',
-      'not-a-replica',
-      'replication-stopped',
-      'catching-up',
-      'heartbeat-write-failed',
-      'error',
-    ];
+    const reasons = REASONS.filter((r) => !UP.includes(r));
     for (const reason of reasons) {
       const { status, headers, body } = split(verdictResponse({ verdict: 'DOWN', reason }, 'GET'));
       assert.equal(status, 'HTTP/1.1 503 Service Unavailable');
@@ -162,7 +156,7 @@ describe('responses', () => {
       assert.equal(body, `DOWN ${reason}\n`);
       assert.equal(Number(headers.get('content-length')), Buffer.byteLength(body));
     }
-    for (const reason of ['fresh', 'peer-unreachable', 'caught-up'] as Reason[]) {
+    for (const reason of UP) {
       assert.match(verdictResponse({ verdict: 'UP', reason }, 'GET'), new RegExp(`^HTTP/1.1 200 OK\r\n[^]*\r\n\r\nUP ${reason}\n$`));
     }
   });
