@@ -5,7 +5,17 @@
  * and exits 0/1/2/3, within -t whatever the servers do.
  */
 import { writeSync } from 'node:fs';
-import { COMMON_OPTIONS, checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ResolvedOptions } from '../src/settings';
+import {
+  COMMON_OPTIONS,
+  checkSettings,
+  helpText,
+  optionSecrets,
+  parseArgs,
+  redact,
+  resolveOptions,
+  type OptionSpec,
+  type ResolvedOptions,
+} from '../src/settings';
 import { isCheckError, toCheckError } from '../src/errors';
 import { parseRange, type Range } from '../src/range';
 import {
@@ -18,7 +28,6 @@ import {
   type PluginThresholds,
 } from '../src/nagios';
 import { guardedCheck } from '../src/guarded-check';
-import { errorDecision } from '../src/decide';
 import { appendLogLine } from '../src/log-file';
 import { processStart, silenceStderr, VERSION } from '../src/process';
 
@@ -144,7 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let lbReason = 'error';
   try {
     const o = resolveOptions(args, PLUGIN_OPTIONS);
-    secrets = [o.get('password'), o.get('peer-password')].filter((p): p is string => p !== undefined && p !== '');
+    secrets = optionSecrets(o);
     extraDetails = [
       `option files read: ${o.filesRead.length > 0 ? o.filesRead.join(', ') : 'none'}`,
       ...o.warnings.map((w) => `option file warning: ${w}`),
@@ -169,8 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const run = await guardedCheck(settings, { stamp: false, alwaysReadReplication: true }, startedAt);
     if (run.timedOut) {
-      const decision = errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' });
-      report = evaluate({ decision, facts: undefined, elapsedMs: run.elapsedMs, timedOut: true }, t);
+      report = evaluate({ decision: run.decision, facts: undefined, elapsedMs: run.elapsedMs, timedOut: true }, t);
       lbReason = 'timeout';
     } else {
       const r = run.result;

@@ -12,6 +12,7 @@ import {
   COMMON_OPTIONS,
   checkSettings,
   helpText,
+  optionSecrets,
   parseArgs,
   redact,
   resolveOptions,
@@ -19,7 +20,6 @@ import {
 } from '../src/settings';
 import { toCheckError, type ErrorCode } from '../src/errors';
 import { Deadline } from '../src/deadline';
-import { errorDecision } from '../src/decide';
 import { LB_DEFAULT_TIMEOUT } from '../src/lb-probe';
 import { guardedCheck } from '../src/guarded-check';
 import { appendLogLine } from '../src/log-file';
@@ -139,7 +139,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'status' && args.values.has('monitor-user')) throw new UsageError('--monitor-user is for setup');
 
     const options = resolveOptions(args, CLI_OPTIONS);
-    secrets = [options.get('password'), options.get('peer-password')].filter((p): p is string => p !== undefined && p !== '');
+    secrets = optionSecrets(options);
     for (const w of options.warnings) errOut(`${TOOL}: ${w}\n`);
 
     if (command === 'setup') {
@@ -163,7 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const run = await guardedCheck(settings, { stamp: stampRequested, alwaysReadReplication: true }, startedAt);
     const input: StatusInput = run.timedOut
       ? {
-          decision: errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' }),
+          decision: run.decision,
           facts: undefined,
           heartbeat: undefined,
           stamped: false,

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Deadline } from './deadline';
-import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts } from './decide';
+import { afterStampFailure, decide, isStale, type Decision, type Facts } from './decide';
 import { factError, gatherLocal, probePeer, stampHeartbeat } from './facts';
 import type { HeartbeatRead } from './heartbeat';
 import type { CheckSettings } from './settings';
@@ -63,15 +63,11 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
   let stamped = false;
   try {
     if (opts.stamp && decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
-      try {
-        await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
-        stamped = true;
-      } catch (e) {
-        decision = afterStampFailure(decision, factError(e));
-      }
+      await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
+      stamped = true;
     }
   } catch (e) {
-    decision = errorDecision(factError(e));
+    decision = afterStampFailure(decision, factError(e));
   } finally {
     local.session?.close();
   }

@@ -6,6 +6,7 @@
  */
 import { Deadline } from './deadline';
 import { runCheck, type CheckOptions, type CheckResult } from './check';
+import { errorDecision, type Decision } from './decide';
 import type { CheckSettings } from './settings';
 
 /** Kept back from the timeout for printing the answer after the check gives up. */
@@ -13,7 +14,10 @@ export const ANSWER_MARGIN_MS = 100;
 /** The guard fires this long after the check's own deadline, so a step's own (more telling) timeout error wins. */
 const GUARD_SLACK_MS = 40;
 
-export type GuardedResult = { timedOut: false; result: CheckResult } | { timedOut: true; elapsedMs: number };
+/** When the guard fires, `decision` is the DOWN `error` every caller reports for it. */
+export type GuardedResult =
+  | { timedOut: false; result: CheckResult }
+  | { timedOut: true; elapsedMs: number; decision: Decision };
 
 export async function guardedCheck(
   settings: CheckSettings,
@@ -25,7 +29,12 @@ export async function guardedCheck(
   // The last line of defence: should any step ignore its deadline, the answer still goes out in time.
   const guard = new Promise<GuardedResult>((resolve) => {
     timer = setTimeout(
-      () => resolve({ timedOut: true, elapsedMs: Date.now() - startedAt }),
+      () =>
+        resolve({
+          timedOut: true,
+          elapsedMs: Date.now() - startedAt,
+          decision: errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' }),
+        }),
       Math.max(0, deadline.remaining()) + GUARD_SLACK_MS,
     );
   });

@@ -5,7 +5,7 @@
  * unexpected), because the LB needs an answer, not a stack trace.
  */
 import { errorDecision, type Decision } from './decide';
-import { CheckError, toCheckError } from './errors';
+import { CheckError } from './errors';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
 import { appendLogLine } from './log-file';
@@ -47,12 +47,9 @@ export async function lbProbe(
     logFile = settings.logFile;
     secrets = settings.secrets;
     const outcome = await guardedCheck(settings, { stamp: true, alwaysReadReplication: false }, startedAt);
-    const decision = outcome.timedOut
-      ? errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' })
-      : outcome.result.decision;
-    return finish(decision);
+    return finish(outcome.timedOut ? outcome.decision : outcome.result.decision);
   } catch (e) {
-    return finish(errorDecision(factError(toCheckError(e))));
+    return finish(errorDecision(factError(e)));
   }
 }
 
@@ -79,7 +76,7 @@ export function startLbExecutable(tool: string, usage: string, specs: readonly O
   return { done: false, args, usageError };
 }
 
-/** The verdict for a started LB executable: the probe, or DOWN `error` for a usage error. */
+/** The verdict for a started LB executable: the probe, or DOWN `error` for a usage error; never rejects. */
 export async function lbDecision(
   tool: string,
   start: { args: ParsedArgs | undefined; usageError: CheckError | undefined },
@@ -89,9 +86,5 @@ export async function lbDecision(
   if (start.args === undefined || start.usageError !== undefined) {
     return errorDecision(factError(start.usageError ?? new CheckError('USAGE', 'bad arguments')));
   }
-  try {
-    return (await lbProbe(tool, start.args, specs, startedAt)).decision;
-  } catch (e) {
-    return errorDecision(factError(e));
-  }
+  return (await lbProbe(tool, start.args, specs, startedAt)).decision;
 }

@@ -222,12 +222,12 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
   };
 }
 
-export function parseSeconds(name: string, text: string, opts: { min: number; max: number; allowZero: boolean }): number {
+export function parseSeconds(name: string, text: string, opts: { min: number; max: number }): number {
   if (!/^\d+(\.\d+)?$/.test(text.trim())) {
     throw new CheckError('USAGE', `--${name} must be a number of seconds, got ${JSON.stringify(text)}`);
   }
   const n = Number(text);
-  if (!Number.isFinite(n) || n > opts.max || n < opts.min || (!opts.allowZero && n === 0)) {
+  if (!Number.isFinite(n) || n > opts.max || n < opts.min) {
     throw new CheckError('USAGE', `--${name} must be between ${opts.min} and ${opts.max} seconds, got ${JSON.stringify(text)}`);
   }
   return n;
@@ -247,6 +247,11 @@ export function parseHostPort(name: string, text: string, defaultPort: number): 
   const m = /^([A-Za-z0-9._-]+)(?::(\d+))?$/.exec(text);
   if (!m) throw new CheckError('USAGE', `--${name} must be HOST[:PORT], got ${JSON.stringify(text)}`);
   return { host: m[1] as string, port: m[2] === undefined ? defaultPort : parsePort(name, m[2]) };
+}
+
+/** The passwords the options hold: scrubbed from anything printed or logged. */
+export function optionSecrets(o: ResolvedOptions): string[] {
+  return [o.get('password'), o.get('peer-password')].filter((p): p is string => p !== undefined && p.length > 0);
 }
 
 export interface CheckSettings {
@@ -298,16 +303,16 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
     table: parseTableName(o.get('table') ?? DEFAULT_TABLE),
     node: node === undefined ? undefined : validateNodeName(node),
     thresholds: {
-      fresh: parseSeconds('fresh', o.get('fresh') ?? '20', { min: 0, max: 31_536_000, allowZero: true }),
-      maxLag: parseSeconds('max-lag', o.get('max-lag') ?? '1', { min: 0, max: 31_536_000, allowZero: true }),
+      fresh: parseSeconds('fresh', o.get('fresh') ?? '20', { min: 0, max: 31_536_000 }),
+      maxLag: parseSeconds('max-lag', o.get('max-lag') ?? '1', { min: 0, max: 31_536_000 }),
       channel,
     },
     timeoutMs: Math.round(
-      parseSeconds('timeout', o.get('timeout') ?? defaults.timeout, { min: 0.1, max: 3600, allowZero: false }) * 1000,
+      parseSeconds('timeout', o.get('timeout') ?? defaults.timeout, { min: 0.1, max: 3600 }) * 1000,
     ),
     maintenanceFile: o.get('maintenance-file'),
     logFile: o.get('log-file'),
-    secrets: [password, peerPassword].filter((p): p is string => p !== undefined && p.length > 0),
+    secrets: optionSecrets(o),
   };
 }
 
