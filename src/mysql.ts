@@ -126,7 +126,6 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
     supportBigNumbers: true,
     bigNumberStrings: false,
     multipleStatements: false,
-    // Options files may say `database`, but the check never needs a default schema.
   };
   if (endpoint.socket !== undefined) options.socketPath = endpoint.socket;
   else {
@@ -148,48 +147,36 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
   // A fatal error with no command waiting is emitted as 'error'; unhandled, it would crash the process.
   conn.on('error', () => destroy());
 
+  /** One client/server exchange under the deadline; a server error becomes a classified CheckError. */
+  const command = <T>(what: string, dl: Deadline, start: (settle: (err: unknown, value: T) => void) => void): Promise<T> =>
+    withDeadline(
+      dl,
+      `${role}: ${what}`,
+      () =>
+        new Promise<T>((resolve, reject) =>
+          start((err, value) => (err ? reject(classifyMysqlError(err, `${role}: ${what}`)) : resolve(value))),
+        ),
+      destroy,
+    );
+
   const session: Session = {
     query(sql, params, dl) {
-      return withDeadline(
-        dl,
-        `${role}: query`,
-        () =>
-          new Promise<Row[]>((resolve, reject) => {
-            conn.query({ sql, values: params as unknown[] }, (err, rows) => {
-              if (err) reject(classifyMysqlError(err, `${role}: query`));
-              else resolve(Array.isArray(rows) ? (rows as Row[]) : []);
-            });
-          }),
-        destroy,
+      return command<Row[]>('query', dl, (settle) =>
+        conn.query({ sql, values: params as unknown[] }, (err, rows) =>
+          settle(err, Array.isArray(rows) ? (rows as Row[]) : []),
+        ),
       );
     },
     execute(sql, params, dl) {
-      return withDeadline(
-        dl,
-        `${role}: statement`,
-        () =>
-          new Promise<{ affectedRows: number }>((resolve, reject) => {
-            conn.query({ sql, values: params as unknown[] }, (err, result) => {
-              if (err) reject(classifyMysqlError(err, `${role}: statement`));
-              else {
-                const affected = (result as { affectedRows?: unknown }).affectedRows;
-                resolve({ affectedRows: typeof affected === 'number' ? affected : 0 });
-              }
-            });
-          }),
-        destroy,
+      return command<{ affectedRows: number }>('statement', dl, (settle) =>
+        conn.query({ sql, values: params as unknown[] }, (err, result) => {
+          const affected = (result as { affectedRows?: unknown } | undefined)?.affectedRows;
+          settle(err, { affectedRows: typeof affected === 'number' ? affected : 0 });
+        }),
       );
     },
     ping(dl) {
-      return withDeadline(
-        dl,
-        `${role}: ping`,
-        () =>
-          new Promise<void>((resolve, reject) => {
-            conn.ping((err) => (err ? reject(classifyMysqlError(err, `${role}: ping`)) : resolve()));
-          }),
-        destroy,
-      );
+      return command<void>('ping', dl, (settle) => conn.ping((err) => settle(err, undefined)));
     },
     close() {
       if (closed) return;
@@ -204,18 +191,10 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
     },
   };
 
-  return withDeadline(
-    deadline,
-    `${role}: connect`,
-    () =>
-      new Promise<Session>((resolve, reject) => {
-        conn.connect((err) => {
-          if (err) {
-            destroy();
-            reject(classifyMysqlError(err, `${role}: connect`));
-          } else resolve(session);
-        });
-      }),
-    destroy,
+  return command<Session>('connect', deadline, (settle) =>
+    conn.connect((err) => {
+      if (err) destroy();
+      settle(err, session);
+    }),
   );
 }
