@@ -149,6 +149,15 @@ function isEmptyJoin(row: Record<string, unknown>): boolean {
 }
 
 /**
+ * A server-side lock wait bound for `seconds` of deadline left: whole seconds
+ * (the variables take no fractions), rounded down so the server gives up
+ * inside our deadline, 1 s being the least it accepts.
+ */
+export function lockWaitSeconds(seconds: number): number {
+  return Math.max(1, Math.floor(seconds));
+}
+
+/**
  * Bounds the server-side waits of the stamp: without this an UPDATE behind
  * FLUSH TABLES WITH READ LOCK waits lock_wait_timeout (a year by default) and
  * one behind a row lock innodb_lock_wait_timeout (50 s), long after we hung up.
@@ -156,9 +165,7 @@ function isEmptyJoin(row: Record<string, unknown>): boolean {
  * stamp never moved; a server with autocommit=0 by default would repeat that.
  */
 export function stampSessionSql(seconds: number): string {
-  // Whole seconds only (the server rounds anyway); rounding down keeps the
-  // server-side wait inside our deadline, 1 s being the least it accepts.
-  const s = Math.max(1, Math.floor(seconds));
+  const s = lockWaitSeconds(seconds);
   return `SET SESSION autocommit = 1, lock_wait_timeout = ${s}, innodb_lock_wait_timeout = ${s}`;
 }
 

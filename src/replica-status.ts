@@ -13,6 +13,7 @@
  * which on MySQL 5.5+ and MariaDB is not Seconds_Behind_Master; so nothing
  * here is read by position.
  */
+import { atLeast, parseServerFlavour } from './server-flavour';
 
 export type ThreadState = 'Yes' | 'No' | 'Connecting' | 'Preparing' | 'Unknown';
 
@@ -107,13 +108,9 @@ export function isChannelRunning(c: ReplicaChannel): boolean {
  * removed SHOW SLAVE STATUS in 8.4.
  */
 export function replicaStatusStatements(version: string): string[] {
-  if (/mariadb/i.test(version)) return ['SHOW ALL SLAVES STATUS'];
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (m) {
-    const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const hasReplica = major > 8 || (major === 8 && (minor > 0 || patch >= 22));
-    if (!hasReplica) return ['SHOW SLAVE STATUS'];
-  }
+  const f = parseServerFlavour(version);
+  if (f?.flavour === 'MariaDB') return ['SHOW ALL SLAVES STATUS'];
+  if (f !== undefined && !atLeast(f, 8, 0, 22)) return ['SHOW SLAVE STATUS'];
   // Unknown or new MySQL: try the new name first, fall back if it does not parse.
   return ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'];
 }

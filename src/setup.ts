@@ -15,29 +15,16 @@
 import { CheckError } from './errors';
 import type { Deadline } from './deadline';
 import { connect, type Endpoint, type Session } from './mysql';
-import { createKeyedTableSql, quoteTable, type TableName } from './heartbeat';
+import { createKeyedTableSql, lockWaitSeconds, quoteTable, type TableName } from './heartbeat';
+import { atLeast, parseServerFlavour, type ServerFlavour } from './server-flavour';
 
-export interface ServerFlavour {
-  flavour: 'MariaDB' | 'MySQL';
-  major: number;
-  minor: number;
-  patch: number;
-  /** @@version as the server reports it. */
-  version: string;
-}
+export type { ServerFlavour };
 
-/** From @@version (and @@version_comment, which names Percona/MySQL builds). */
+/** The server's flavour; a version we cannot read is an error here (setup must not guess a GRANT). */
 export function detectFlavour(version: string, comment = ''): ServerFlavour {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (!m) throw new CheckError('INTERNAL', `cannot read the server version ${JSON.stringify(version)}`);
-  const flavour = /mariadb/i.test(version) || /mariadb/i.test(comment) ? 'MariaDB' : 'MySQL';
-  return { flavour, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), version };
-}
-
-function atLeast(f: ServerFlavour, major: number, minor: number, patch: number): boolean {
-  if (f.major !== major) return f.major > major;
-  if (f.minor !== minor) return f.minor > minor;
-  return f.patch >= patch;
+  const f = parseServerFlavour(version, comment);
+  if (!f) throw new CheckError('INTERNAL', `cannot read the server version ${JSON.stringify(version)}`);
+  return f;
 }
 
 export interface MonitorPrivilege {
@@ -152,7 +139,7 @@ export async function runSetup(
     const server = detectFlavour(String(info?.['version'] ?? ''), String(info?.['comment'] ?? ''));
     // DDL waits for metadata locks; never past our deadline.
     await session.execute(
-      `SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(deadline.remaining() / 1000))}`,
+      `SET SESSION lock_wait_timeout = ${lockWaitSeconds(deadline.remaining() / 1000)}`,
       [],
       deadline,
     );
