@@ -260,18 +260,30 @@ export class Pair {
     const st = this.nodes[node];
     if (st.frozen) throw new Error(`${this.label(node)} is frozen; thaw it before running SQL on it`);
     if (!this.isRunning(node)) throw new Error(`${this.label(node)} is not running (${st.exitDescription ?? 'never started'})`);
-    const conn = await mysql.createConnection({
-      socketPath: st.info.socket,
-      user: 'root',
-      password: '',
-      connectTimeout: 10_000,
-      supportBigNumbers: true,
-    });
+    const conn = await this.rootConnection(st.info.socket);
     conn.on('error', () => undefined); // errors surface through the pending query
     try {
       return await fn(conn);
     } finally {
       await closeQuietly(conn);
+    }
+  }
+
+  /**
+   * A root connection. With max_connections reached (a fault test does that),
+   * root gets in only through the one extra connection the server keeps for
+   * administrators, and the server frees our previous connection's slot a
+   * moment after we closed it: so ER_CON_COUNT_ERROR is retried, briefly.
+   */
+  private async rootConnection(socketPath: string): Promise<mysql.Connection> {
+    const until = Date.now() + 3000;
+    for (;;) {
+      try {
+        return await mysql.createConnection({ socketPath, user: 'root', password: '', connectTimeout: 10_000, supportBigNumbers: true });
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'ER_CON_COUNT_ERROR' || Date.now() > until) throw e;
+        await sleep(50);
+      }
     }
   }
 
