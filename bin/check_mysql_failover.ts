@@ -70,7 +70,8 @@ const USAGE = `Usage: ${TOOL} [OPTIONS]
 
 Nagios/Icinga plugin: how healthy is replication on this node of a MySQL/MariaDB
 pair, and would the load balancer send it traffic? Read-only: it never stamps
-the heartbeat.`;
+the heartbeat; it tries the stamp in a transaction it rolls back, to see
+whether the load balancer's stamp would fail (read_only, a lock).`;
 
 const FOOTER = `States:
   OK        replication running within the ranges, peer reachable, LB verdict UP
@@ -176,7 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     logFile = settings.logFile;
     const t: PluginThresholds = { ...thresholds, channel: settings.thresholds.channel, timeoutSeconds: settings.timeoutMs / 1000 };
 
-    const run = await guardedCheck(settings, { stamp: false, alwaysReadReplication: true }, startedAt);
+    const run = await guardedCheck(settings, { stamp: false, trialStamp: true, alwaysReadReplication: true }, startedAt);
     if (run.timedOut) {
       report = evaluate({ decision: run.decision, facts: undefined, elapsedMs: run.elapsedMs, timedOut: true }, t);
       lbReason = 'timeout';

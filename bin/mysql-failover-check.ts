@@ -65,7 +65,8 @@ const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision 
 status prints what the load balancer would be told and why, in plain words,
 with the same options and the same verdict; it never stamps the heartbeat
 unless --stamp is given (then it acts exactly like a load-balancer probe and
-writes --log-file).
+writes --log-file). Without --stamp it tries the stamp in a transaction it
+rolls back, so a stamp that would fail gives the same DOWN.
 
 setup connects with the same option files, so run it with an administrator's
 credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
@@ -160,7 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
     secrets = settings.secrets;
     const stampRequested = args.values.get('stamp') === true;
-    const run = await guardedCheck(settings, { stamp: stampRequested, alwaysReadReplication: true }, startedAt);
+    const run = await guardedCheck(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt);
     const input: StatusInput = run.timedOut
       ? {
           decision: run.decision,

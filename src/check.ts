@@ -5,13 +5,18 @@
 import { existsSync } from 'node:fs';
 import { Deadline } from './deadline';
 import { afterStampFailure, decide, isStale, type Decision, type Facts } from './decide';
-import { factError, gatherLocal, probePeer, stampHeartbeat } from './facts';
+import { factError, gatherLocal, probePeer, stampHeartbeat, trialStamp } from './facts';
 import type { HeartbeatRead } from './heartbeat';
 import type { CheckSettings } from './settings';
 
 export interface CheckOptions {
   /** Stamp the heartbeat when the verdict says so (LB modes); never for monitoring. */
   stamp: boolean;
+  /**
+   * When not stamping: try the stamp and roll it back (facts.ts trialStamp),
+   * so a verdict the LB would turn into heartbeat-write-failed is reported as such.
+   */
+  trialStamp?: boolean;
   /** Read replication status even when the heartbeat is fresh (monitoring, people). */
   alwaysReadReplication: boolean;
 }
@@ -62,9 +67,13 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
 
   let stamped = false;
   try {
-    if (opts.stamp && decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
-      await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
-      stamped = true;
+    if (decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
+      if (opts.stamp) {
+        await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
+        stamped = true;
+      } else if (opts.trialStamp === true) {
+        await trialStamp(local.session, s.table, local.heartbeat, dl);
+      }
     }
   } catch (e) {
     decision = afterStampFailure(decision, factError(e));

@@ -13,6 +13,8 @@ import {
   readHeartbeatSql,
   stampSessionSql,
   stampSql,
+  TRIAL_SESSION_SQL,
+  trialStampSql,
   type HeartbeatRead,
   type TableName,
 } from './heartbeat';
@@ -107,4 +109,18 @@ export async function stampHeartbeat(
   if (!read.keyed && result.affectedRows === 0) {
     await session.execute(insertFirstRowSql(table), [], deadline);
   }
+}
+
+/**
+ * Tries the stamp without changing anything (heartbeat.ts trialStampSql):
+ * the read-only modes predict heartbeat-write-failed with it. Rejects with a
+ * CheckError when the real stamp would fail.
+ */
+export async function trialStamp(session: Session, table: TableName, read: HeartbeatRead, deadline: Deadline): Promise<void> {
+  await session.execute(TRIAL_SESSION_SQL, [], deadline);
+  const { sql, params } = trialStampSql(table, read.keyed, read.node);
+  await session.execute(sql, params, deadline);
+  // Not committing would be enough (close() ends the session), but an explicit
+  // rollback releases the row lock before the socket is gone.
+  await session.execute('ROLLBACK', [], deadline);
 }

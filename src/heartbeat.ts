@@ -181,6 +181,27 @@ export function stampSql(t: TableName, keyed: boolean, node: string): { sql: str
   return { sql: `UPDATE ${quoteTable(t)} SET lastcheck = UNIX_TIMESTAMP()`, params: [] };
 }
 
+/**
+ * Session settings for the stamp trial (see trialStampSql): the transaction is
+ * never committed, and a lock held longer than a second already means the
+ * LB's own stamp (bounded by its few-second timeout) is failing.
+ */
+export const TRIAL_SESSION_SQL = 'SET SESSION autocommit = 0, lock_wait_timeout = 1, innodb_lock_wait_timeout = 1';
+
+/**
+ * The stamp as a trial for the read-only modes (the Nagios plugin, `status`):
+ * the same table and row as the LB's stamp, but setting the stamp to itself
+ * inside a transaction that is rolled back, so nothing changes even on a
+ * non-transactional table. It fails where the real stamp would: read_only,
+ * FLUSH TABLES WITH READ LOCK, a row lock held by another transaction, no
+ * UPDATE grant. Reading @@read_only instead would be wrong for an account
+ * with READ_ONLY ADMIN/SUPER and blind to FLUSH TABLES WITH READ LOCK.
+ */
+export function trialStampSql(t: TableName, keyed: boolean, node: string): { sql: string; params: unknown[] } {
+  if (keyed) return { sql: `UPDATE ${quoteTable(t)} SET lastcheck = lastcheck WHERE node = ?`, params: [node] };
+  return { sql: `UPDATE ${quoteTable(t)} SET lastcheck = lastcheck`, params: [] };
+}
+
 /** The original schema with no row yet: the stamp inserts the one row. */
 export function insertFirstRowSql(t: TableName): string {
   return `INSERT INTO ${quoteTable(t)} (lastcheck) VALUES (UNIX_TIMESTAMP())`;

@@ -25,7 +25,11 @@ export function describeEndpoint(e: Endpoint): string {
 }
 
 function stampLine(s: StatusInput): string {
-  if (!s.stampRequested) return 'heartbeat not stamped (status only reads; --stamp acts like the load balancer)';
+  if (!s.stampRequested) {
+    return s.decision.stamp
+      ? 'heartbeat not stamped: the stamp was tried and rolled back (--stamp writes it, as the load balancer does)'
+      : 'heartbeat not stamped (status only reads; --stamp acts like the load balancer)';
+  }
   if (s.stamped) return 'heartbeat stamped, as a load-balancer probe would';
   return s.decision.stamp
     ? 'heartbeat not stamped: the stamp failed'

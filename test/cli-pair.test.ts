@@ -141,9 +141,21 @@ describe('mysql-failover-check on a real pair', () => {
     assert.ok(lines.includes('decision path'));
     assert.ok(lines.includes('  => UP (caught-up)'));
     assert.ok(lines.includes('verdict       UP (caught-up): replication caught up (lag 0 s <= 1 s)'), r.stdout);
-    assert.ok(lines.includes('heartbeat not stamped (status only reads; --stamp acts like the load balancer)'));
+    assert.ok(lines.includes('heartbeat not stamped: the stamp was tried and rolled back (--stamp writes it, as the load balancer does)'));
     assert.doesNotMatch(r.stdout, /setup 'pw'/);
     // Nothing stamped.
+    assert.deepEqual((await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node), ['keep-me']);
+  });
+
+  test('status: a stamp the server would refuse (read_only) gives the DOWN the LB would get, nothing written', async () => {
+    await pair.sql('a', 'SET GLOBAL read_only = 1');
+    try {
+      const r = await cli(['status', `--defaults-file=${monitorFile()}`]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^verdict {7}DOWN \(heartbeat-write-failed\): heartbeat write failed: .*ER_OPTION_PREVENTS_STATEMENT/m);
+    } finally {
+      await pair.sql('a', 'SET GLOBAL read_only = 0');
+    }
     assert.deepEqual((await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node), ['keep-me']);
   });
 

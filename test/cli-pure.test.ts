@@ -171,7 +171,7 @@ describe('status formatting', () => {
         '  default channel: IO Yes, SQL Yes, lag 0 s',
         '  => UP (caught-up)',
         'verdict       UP (caught-up): replication caught up (lag 0 s <= 1 s)',
-        'heartbeat not stamped (status only reads; --stamp acts like the load balancer)',
+        'heartbeat not stamped: the stamp was tried and rolled back (--stamp writes it, as the load balancer does)',
         '',
       ].join('\n'),
     );

@@ -30,7 +30,6 @@ import { FaultListener, refusedPort } from './support/fault-listener';
 type Mode = 'snmp' | 'http' | 'agent' | 'nagios';
 type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 const ALL_MODES: readonly Mode[] = ['snmp', 'http', 'agent', 'nagios'];
-const LB_MODES: readonly Mode[] = ['snmp', 'http', 'agent'];
 const BIN: Record<Mode, string> = {
   snmp: 'mysql-failover-snmp',
   http: 'mysql-failover-http',
@@ -458,9 +457,6 @@ describe('fault injection', () => {
     {
       fault: 'read_only on local',
       expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['CRITICAL'] },
-      // Known gap, reported on issue 5: the plugin never writes, so it says OK while every LB probe
-      // answers DOWN heartbeat-write-failed; design.md section 3 wants CRITICAL. Nagios left out until fixed.
-      modes: LB_MODES,
       setup: async () => {
         await pair.sql('a', 'SET GLOBAL read_only = 1');
         return async () => void (await pair.sql('a', 'SET GLOBAL read_only = 0'));
@@ -469,15 +465,12 @@ describe('fault injection', () => {
     // 7. locks
     {
       fault: 'heartbeat row locked (FOR UPDATE)',
-      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['OK'] },
+      expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['CRITICAL'] },
       setup: async () => hold('a', ['BEGIN', `SELECT * FROM ${TABLE} FOR UPDATE`]),
     },
     {
       fault: 'FLUSH TABLES WITH READ LOCK on local',
       expect: { lb: 'DOWN', reason: /^heartbeat-write-failed$/, nagios: ['CRITICAL'] },
-      // Known gap, reported on issue 5: the plugin never writes, so it says OK while every LB probe
-      // answers DOWN heartbeat-write-failed; design.md section 3 wants CRITICAL. Nagios left out until fixed.
-      modes: LB_MODES,
       setup: async () => hold('a', ['FLUSH TABLES WITH READ LOCK']),
     },
     // 9. replication broken, stale stamp
@@ -617,8 +610,8 @@ describe('fault injection', () => {
     // 10. the server killed in the middle of a check (held there by a row lock)
     {
       fault: 'local SIGKILLed mid-check',
-      expect: { lb: 'DOWN', reason: /^(local-unreachable|heartbeat-write-failed)$/, nagios: [] },
-      modes: LB_MODES,
+      // The plugin's trial stamp waits on the same lock, so it is killed mid-check too.
+      expect: { lb: 'DOWN', reason: /^(local-unreachable|heartbeat-write-failed)$/, nagios: ['CRITICAL'] },
       processlist: ['b'],
       setup: async () => {
         const release = await hold('a', ['BEGIN', `SELECT * FROM ${TABLE} FOR UPDATE`]);

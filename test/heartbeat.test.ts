@@ -8,6 +8,8 @@ import {
   readHeartbeatSql,
   stampSessionSql,
   stampSql,
+  TRIAL_SESSION_SQL,
+  trialStampSql,
   validateNodeName,
 } from '../src/heartbeat';
 
@@ -117,4 +119,18 @@ test('stamp statements', () => {
 test('the stamp session bounds lock waits and commits', () => {
   assert.equal(stampSessionSql(2.9), 'SET SESSION autocommit = 1, lock_wait_timeout = 2, innodb_lock_wait_timeout = 2');
   assert.match(stampSessionSql(0), /lock_wait_timeout = 1,/);
+});
+
+test('the trial stamp touches the same row, changes nothing and is never committed', () => {
+  const t = parseTableName('mysql_failover.heartbeat');
+  assert.deepEqual(trialStampSql(t, true, 'db1'), {
+    sql: 'UPDATE `mysql_failover`.`heartbeat` SET lastcheck = lastcheck WHERE node = ?',
+    params: ['db1'],
+  });
+  assert.deepEqual(trialStampSql(parseTableName('status_example.lastcheck'), false, 'x'), {
+    sql: 'UPDATE `status_example`.`lastcheck` SET lastcheck = lastcheck',
+    params: [],
+  });
+  assert.match(TRIAL_SESSION_SQL, /autocommit = 0/);
+  assert.match(TRIAL_SESSION_SQL, /innodb_lock_wait_timeout = 1$/);
 });
