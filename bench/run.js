@@ -16,8 +16,8 @@
  *   - monitoring-plugins check_mysql -S (C), TCP
  *   - bench/mysqldb_check.py (Python 3 + MySQLdb, same work as ours), TCP
  *   - node -e 0, the floor for any Node program
- * All commands run in one hyperfine invocation (hyperfine runs them one after
- * the other, not interleaved) with --warmup 3 and --runs BENCH_RUNS (30);
+ * Interleaved: BENCH_ROUNDS (5) hyperfine invocations over all commands, the
+ * order rotated each round, BENCH_RUNS (30) runs per command in all;
  * peak RSS is the median of BENCH_RSS_RUNS (10) runs of /usr/bin/time -f %M.
  *
  * As root, installs what is missing from Debian (hyperfine, python3-mysqldb,
@@ -34,7 +34,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = positiveInt('BENCH_RUNS', 30);
 const RSS_RUNS = positiveInt('BENCH_RSS_RUNS', 10);
-const WARMUP = 3;
+const ROUNDS = positiveInt('BENCH_ROUNDS', 5);
+const WARMUP = 2;
 const NODE = '/usr/bin/node';
 const PYTHON = '/usr/bin/python3';
 const CHECK_MYSQL = '/usr/lib/nagios/plugins/check_mysql';
@@ -170,6 +171,31 @@ function shellQuote(argv) {
   return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/**
+ * hyperfine runs its commands one after the other, so a change of machine load
+ * halfway would land on some commands only. The runs are split into ROUNDS
+ * hyperfine invocations, each over every command, the order rotated each
+ * round; a command's times are the union of its rounds. Returns name -> ms[].
+ */
+async function interleavedHyperfine(cmds, work) {
+  const perRound = Math.max(1, Math.ceil(RUNS / ROUNDS));
+  const times = new Map(cmds.map((c) => [c.name, []]));
+  log(`hyperfine: ${ROUNDS} rounds of ${perRound} runs per command (rotated order), ${WARMUP} warm-ups each`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = cmds.map((_, i) => cmds[(i + round) % cmds.length]);
+    const json = path.join(work, `hyperfine-${round}.json`);
+    const args = ['-N', '--warmup', String(WARMUP), '--runs', String(perRound), '--export-json', json, '--time-unit', 'millisecond', '--style', 'none'];
+    for (const c of order) args.push('--prepare', c.prepare ? shellQuote(c.prepare) : 'true');
+    for (const c of order) args.push('--command-name', c.name);
+    for (const c of order) args.push(shellQuote(c.argv));
+    await run('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const r of JSON.parse(fs.readFileSync(json, 'utf8')).results) {
+      times.get(r.command).push(...r.times.map((t) => t * 1000));
+    }
+  }
+  return times;
+}
+
 async function stampAge(pair) {
   const rows = await pair.sql('a', `SELECT UNIX_TIMESTAMP() - lastcheck AS age FROM ${TABLE}`);
   return Number(rows[0]?.age);
@@ -296,20 +322,13 @@ async function main() {
     log('checking every command once');
     await sanityCheck(pair, cmds);
 
-    const json = path.join(work, 'hyperfine.json');
-    const args = ['-N', '--warmup', String(WARMUP), '--runs', String(RUNS), '--export-json', json, '--time-unit', 'millisecond'];
-    for (const c of cmds) args.push('--prepare', c.prepare ? shellQuote(c.prepare) : 'true');
-    for (const c of cmds) args.push('--command-name', c.name);
-    for (const c of cmds) args.push(shellQuote(c.argv));
-    log(`hyperfine, ${RUNS} runs each after ${WARMUP} warm-ups`);
-    await run('hyperfine', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    const results = JSON.parse(fs.readFileSync(json, 'utf8')).results;
+    const times = await interleavedHyperfine(cmds, work);
 
     log(`peak RSS, median of ${RSS_RUNS} runs each`);
     const rows = [];
-    for (const [i, c] of cmds.entries()) {
-      const r = results[i];
-      rows.push({ name: c.name, c, median: r.median * 1000, min: r.min * 1000, max: r.max * 1000, rss: await peakRss(c) });
+    for (const c of cmds) {
+      const t = times.get(c.name);
+      rows.push({ name: c.name, c, median: median(t), min: Math.min(...t), max: Math.max(...t), rss: await peakRss(c) });
     }
     const py = rows.find((r) => r.c.peer === 'python').median;
     const cm = rows.find((r) => r.c.peer === 'check_mysql').median;
@@ -325,8 +344,8 @@ async function main() {
       '',
       'Written by `npm run bench` (bench/run.js); do not edit by hand.',
       '',
-      `Wall time from one \`hyperfine -N --warmup ${WARMUP} --runs ${RUNS}\` invocation over all commands`,
-      '(hyperfine runs the commands one after the other, not interleaved); peak RSS is the median of',
+      `Wall time from ${ROUNDS} \`hyperfine -N --warmup ${WARMUP}\` invocations over all commands, the order rotated`,
+      `each round (interleaved, so a change of machine load hits every command), ${RUNS} runs per command in all; peak RSS is the median of`,
       `${RSS_RUNS} runs of \`/usr/bin/time -f %M\`. Every command runs as \`env -i PATH=/usr/bin:/bin ...\``,
       "(snmpd's children do not inherit NODE_EXTRA_CA_CERTS, which adds ~60 ms to a Node start), against node a",
       'of a local MariaDB master-master pair, with node b as the peer, as a bench-only user. Ratios are of medians.',

@@ -1,0 +1,127 @@
+'use strict';
+/**
+ * Probe clients for the resident-mode benchmark (bench/run.js): each probe is
+ * what a balancer does, a fresh TCP connection per HTTP or agent check, or one
+ * pass_persist request on a long-lived child, timed from the first byte sent
+ * (or the connect) to the whole answer. Bounded: every probe gives up after
+ * PROBE_LIMIT_MS, and a burst never opens more than the connections asked for.
+ */
+const net = require('node:net');
+
+const PROBE_LIMIT_MS = 10_000;
+
+/** One probe over a fresh connection: `request` is sent (if any), the answer read until the server closes. */
+function tcpProbe(host, port, request) {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const chunks = [];
+    let done = false;
+    const finish = (error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ ms, answer: Buffer.concat(chunks).toString('latin1'), error });
+    };
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => finish('timeout'), PROBE_LIMIT_MS);
+    socket.on('connect', () => {
+      if (request) socket.write(request);
+    });
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('end', () => finish(undefined));
+    socket.on('error', (e) => finish(e.code ?? String(e)));
+  });
+}
+
+const HTTP_REQUEST = 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n';
+
+/** HAProxy httpchk: the status code is the answer. */
+async function httpProbe(host, port) {
+  const r = await tcpProbe(host, port, HTTP_REQUEST);
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(r.answer)?.[1];
+  return { ms: r.ms, answer: r.error ?? status ?? 'garbled' };
+}
+
+/** HAProxy agent-check: the server speaks first, one line, and closes. */
+async function agentProbe(host, port) {
+  const r = await tcpProbe(host, port, undefined);
+  return { ms: r.ms, answer: r.error ?? (r.answer.trim() || 'empty') };
+}
+
+/**
+ * A pass_persist conversation with a child (its stdin/stdout): `get` of one
+ * OID per probe, the answer being three lines (OID, type, value) or NONE.
+ */
+function persistClient(child) {
+  let buffered = '';
+  const waiting = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    for (;;) {
+      const w = waiting[0];
+      if (!w) break;
+      const lines = buffered.split('\n');
+      if (lines.length - 1 < 1) break;
+      const need = lines[0] === 'NONE' || lines[0] === 'PONG' ? 1 : 3;
+      if (lines.length - 1 < need) break;
+      buffered = lines.slice(need).join('\n');
+      waiting.shift();
+      w(lines.slice(0, need));
+    }
+  });
+  const ask = (text) =>
+    new Promise((resolve) => {
+      const started = process.hrtime.bigint();
+      const timer = setTimeout(() => resolve({ ms: PROBE_LIMIT_MS, lines: ['timeout'] }), PROBE_LIMIT_MS);
+      waiting.push((lines) => {
+        clearTimeout(timer);
+        resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, lines });
+      });
+      child.stdin.write(text);
+    });
+  return {
+    ping: () => ask('PING\n'),
+    async get(oid) {
+      const r = await ask(`get\n${oid}\n`);
+      return { ms: r.ms, answer: r.lines.length === 3 ? String(r.lines[2]) : r.lines.join(' ') };
+    },
+  };
+}
+
+/** `n` probes one after the other. */
+async function sequential(probe, n) {
+  const results = [];
+  for (let i = 0; i < n; i++) results.push(await probe());
+  return results;
+}
+
+/** `n` probes at once (all connections opened together). */
+function burst(probe, n) {
+  return Promise.all(Array.from({ length: n }, () => probe()));
+}
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** Latency summary and the answers seen (answer -> count). */
+function summarise(results) {
+  const ms = results.map((r) => r.ms);
+  const answers = {};
+  for (const r of results) answers[r.answer] = (answers[r.answer] ?? 0) + 1;
+  return {
+    n: results.length,
+    median: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    min: Math.min(...ms),
+    max: Math.max(...ms),
+    answers,
+  };
+}
+
+module.exports = { httpProbe, agentProbe, persistClient, sequential, burst, summarise, percentile };
