@@ -29,7 +29,9 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
+const net = require('node:net');
 const path = require('node:path');
+const probes = require('./probe-load');
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = positiveInt('BENCH_RUNS', 30);
@@ -282,12 +284,157 @@ function table(rows) {
     r.xPython.toFixed(2),
     r.xCheckMysql.toFixed(2),
   ]);
+  return renderTable(header, body);
+}
+
+/** A table as Markdown (for results.md) and as aligned text (for the terminal). */
+function renderTable(header, body) {
   const md = [header, header.map((h, i) => (i === 0 ? '---' : '---:')), ...body].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => r[i].length)));
   const text = [header, ...body]
     .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
     .join('\n');
   return { md, text };
+}
+
+const SEQUENTIAL_PROBES = positiveInt('BENCH_PROBES', 300);
+const BURST = positiveInt('BENCH_BURST', 1000);
+const PERSIST_OID = '1.3.6.1.4.1.8072.9999.9999.3306.1.0';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A resident process of ours, started in the clean environment, stopped with SIGTERM. */
+function startResident(argv) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: '/usr/bin:/bin' } });
+  residents.add(child);
+  child.on('exit', () => residents.delete(child));
+  return child;
+}
+const residents = new Set();
+
+function stopResident(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitAnswer(probe, want) {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const r = await probe();
+    if (r.answer === want) return;
+    if (Date.now() > until) throw new Error(`resident mode never answered ${want} (last: ${r.answer})`);
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
+}
+
+async function comSelect(pair) {
+  const rows = await pair.sql('a', "SHOW GLOBAL STATUS LIKE 'Com_select'");
+  return Number(rows[0].Value);
+}
+
+/**
+ * Runs `work` while polling node a's processlist (SHOW PROCESSLIST, which is
+ * not a SELECT, so Com_select counts only the checks): the most statements of
+ * the bench user running at once, and the checks run (Com_select delta: a
+ * check reads its heartbeat with one SELECT on node a).
+ */
+async function onServer(pair, work) {
+  const before = await comSelect(pair);
+  let maxInFlight = 0;
+  let polling = true;
+  const poller = pair.withConnection('a', async (conn) => {
+    while (polling) {
+      const [rows] = await conn.query('SHOW FULL PROCESSLIST');
+      const active = rows.filter((r) => r.User === BENCH_USER && r.Command === 'Query').length;
+      maxInFlight = Math.max(maxInFlight, active);
+    }
+  });
+  let result;
+  try {
+    result = await work();
+  } finally {
+    polling = false;
+    await poller;
+  }
+  return { result, checks: (await comSelect(pair)) - before, maxInFlight };
+}
+
+/**
+ * The resident mode: `mysql-failover-check serve` (HTTP and agent, with the
+ * default 1 s cache and with --cache 0) and `mysql-failover-snmp --persist`,
+ * probed the way balancers do (a fresh connection per HTTP/agent probe).
+ */
+async function residentBench(pair, files) {
+  const rows = [];
+  const check = path.join(ROOT, 'bin/mysql-failover-check');
+  for (const cache of ['1', '0']) {
+    const [httpPort, agentPort] = [await freePort(), await freePort()];
+    const serve = startResident([
+      NODE, check, 'serve', `--defaults-file=${files.tcp}`,
+      `--http=127.0.0.1:${httpPort}`, `--agent=127.0.0.1:${agentPort}`, `--cache=${cache}`,
+    ]);
+    try {
+      const http = () => probes.httpProbe('127.0.0.1', httpPort);
+      const agent = () => probes.agentProbe('127.0.0.1', agentPort);
+      await waitAnswer(http, '200');
+      const label = cache === '0' ? 'serve --cache 0' : 'serve (cache 1 s)';
+      log(`${label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes, then a burst of ${BURST}`);
+      const seqHttp = await onServer(pair, () => probes.sequential(http, SEQUENTIAL_PROBES));
+      rows.push({ name: `${label}: HTTP probe, one at a time`, ...probes.summarise(seqHttp.result), checks: seqHttp.checks, maxInFlight: seqHttp.maxInFlight });
+      const seqAgent = await onServer(pair, () => probes.sequential(agent, SEQUENTIAL_PROBES));
+      rows.push({ name: `${label}: agent probe, one at a time`, ...probes.summarise(seqAgent.result), checks: seqAgent.checks, maxInFlight: seqAgent.maxInFlight });
+      const burst = await onServer(pair, () => probes.burst(http, BURST));
+      rows.push({ name: `${label}: ${BURST} concurrent HTTP probes`, ...probes.summarise(burst.result), checks: burst.checks, maxInFlight: burst.maxInFlight });
+    } finally {
+      await stopResident(serve);
+    }
+  }
+  const persist = startResident([NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), '--persist', `--defaults-file=${files.tcp}`]);
+  try {
+    const client = probes.persistClient(persist);
+    const get = () => client.get(PERSIST_OID);
+    await waitAnswer(get, '100');
+    log(`mysql-failover-snmp --persist: ${SEQUENTIAL_PROBES} sequential gets`);
+    const seq = await onServer(pair, () => probes.sequential(get, SEQUENTIAL_PROBES));
+    rows.push({ name: 'snmp --persist (cache 1 s): get, one at a time', ...probes.summarise(seq.result), checks: seq.checks, maxInFlight: seq.maxInFlight });
+  } finally {
+    persist.stdin.end();
+    await stopResident(persist);
+  }
+  return rows;
+}
+
+function residentTable(rows, checkMysqlMedian) {
+  const header = ['probe', 'n', 'median ms', 'p99 ms', 'min ms', 'max ms', 'x check_mysql', 'checks run', 'max in flight', 'answers'];
+  const body = rows.map((r) => [
+    r.name,
+    String(r.n),
+    r.median.toFixed(2),
+    r.p99.toFixed(2),
+    r.min.toFixed(2),
+    r.max.toFixed(2),
+    (r.median / checkMysqlMedian).toFixed(3),
+    String(r.checks),
+    String(r.maxInFlight),
+    Object.entries(r.answers).map(([a, n]) => `${a} x${n}`).join(', '),
+  ]);
+  return renderTable(header, body);
 }
 
 async function main() {
@@ -301,6 +448,7 @@ async function main() {
     interrupted = true;
     log(`${sig}: stopping`);
     current?.kill('SIGTERM');
+    for (const child of residents) child.kill('SIGKILL');
     const done = () => {
       fs.rmSync(work, { recursive: true, force: true });
       process.exit(sig === 'SIGINT' ? 130 : 143);
@@ -339,8 +487,11 @@ async function main() {
     const t = table(rows);
     process.stdout.write(`\n${t.text}\n`);
 
+    const resident = residentTable(await residentBench(pair, files), cm);
+    process.stdout.write(`\n${resident.text}\n`);
+
     const md = [
-      '# Benchmark: mysql-failover-snmp and its peers',
+      '# Benchmark: mysql-failover-check and its peers',
       '',
       'Written by `npm run bench` (bench/run.js); do not edit by hand.',
       '',
@@ -357,6 +508,18 @@ async function main() {
       '- *Python 3 + MySQLdb*: bench/mysqldb_check.py, the same connections and queries as ours (healthy path).',
       '',
       t.md,
+      '',
+      '## Resident mode',
+      '',
+      `\`mysql-failover-check serve\` and \`mysql-failover-snmp --persist\`, started once (clean environment), probed as`,
+      'balancers do: a fresh TCP connection per HTTP or agent probe, one `get` per pass_persist probe, timed from the',
+      `connect (or the request) to the whole answer by a Node client (bench/probe-load.js). ${SEQUENTIAL_PROBES} probes one at a time,`,
+      `then ${BURST} at once. *x check_mysql* is the probe median over the single-shot check_mysql median above.`,
+      "*checks run* is the rise of node a's Com_select (each check reads its heartbeat with one SELECT; the bench's own",
+      'polling uses SHOW statements); *max in flight* is the most statements of the bench user running at once in',
+      "node a's processlist, polled throughout.",
+      '',
+      resident.md,
       '',
       '## Machine',
       '',
