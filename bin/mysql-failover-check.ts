@@ -16,7 +16,6 @@ import {
   helpText,
   optionSecrets,
   parseArgs,
-  parseHostPort,
   parseSeconds,
   redact,
   resolveOptions,
@@ -32,7 +31,7 @@ import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } fr
 import { formatStatusText, statusJson, type StatusInput } from '../src/status';
 import { processStart, VERSION } from '../src/process';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../src/agent';
-import { serve, type ListenAddress } from '../src/serve';
+import { parseListenAddress, serve, type ListenAddress } from '../src/serve';
 import type { Decision } from '../src/decide';
 
 const TOOL = 'mysql-failover-check';
@@ -193,10 +192,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
       const listener = (name: 'http' | 'agent'): ListenAddress | undefined => {
         const text = options.get(name);
-        if (text === undefined) return undefined;
-        const address = parseHostPort(name, text, 0);
-        if (address.port === 0) throw new UsageError(`--${name} needs HOST:PORT, got ${JSON.stringify(text)}`);
-        return address;
+        return text === undefined ? undefined : parseListenAddress(name, text);
       };
       const http = listener('http');
       const agent = listener('agent');

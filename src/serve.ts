@@ -17,7 +17,7 @@ import { agentLine, type MaintenanceState } from './agent';
 import { headEnd, MAX_REQUEST_BYTES, parseRequest, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse } from './http';
 import { readBounded } from './stdio-exchange';
 import { startResident } from './resident';
-import type { CheckSettings } from './settings';
+import { parseHostPort, type CheckSettings } from './settings';
 
 export type ListenerKind = 'http' | 'agent';
 
@@ -39,6 +39,13 @@ export interface Serving {
   readonly listening: ReadonlyArray<{ kind: ListenerKind } & ListenAddress>;
   /** Stops accepting, answers what is in flight (bounded), then destroys what is left. */
   stop(): Promise<void>;
+}
+
+/** `HOST:PORT` or `[V6]:PORT`, both required: a listener binds exactly where it is told, never to a default. */
+export function parseListenAddress(name: string, text: string): ListenAddress {
+  const address = parseHostPort(name, text, 0);
+  if (address.port === 0) throw new CheckError('USAGE', `--${name} needs HOST:PORT, got ${JSON.stringify(text)}`);
+  return address;
 }
 
 /** After our answer, the client gets this long to close its side before the socket is destroyed. */
