@@ -205,7 +205,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         agentMaintenance: parseMaintenanceState(options.get('agent-maintenance') ?? 'maint'),
         timeoutMs: settings.timeoutMs,
         cacheMs,
-        announce: (line) => out(`${TOOL} serve: ${line}\n`),
+        announce: (line) => {
+          try {
+            out(`${TOOL} serve: ${line}\n`);
+          } catch {
+            // No stdout (closed pipe): the listeners matter, not the announcement.
+          }
+        },
         ...(logFile === undefined
           ? {}
           : {

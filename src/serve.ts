@@ -50,7 +50,11 @@ export function parseListenAddress(name: string, text: string): ListenAddress {
 
 /** After our answer, the client gets this long to close its side before the socket is destroyed. */
 export const LINGER_MS = 1000;
-/** Connections per listener; beyond it the kernel's backlog holds them, then refuses. */
+/**
+ * Connections per listener, and the accept backlog: a load balancer farm's
+ * probe burst must not overflow Node's default backlog of 511, where the
+ * kernel drops SYNs and the client retries only after a second.
+ */
 export const MAX_CONNECTIONS = 4096;
 
 function answerHttp(socket: net.Socket, probe: () => Promise<Decision>): Promise<string> {
@@ -83,7 +87,7 @@ function listen(kind: ListenerKind, address: ListenAddress, handle: (socket: net
       );
     };
     server.once('error', onError);
-    server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+    server.listen({ host: address.host, port: address.port, exclusive: true, backlog: MAX_CONNECTIONS }, () => {
       server.off('error', onError);
       // After start-up, a failing accept must not end the process.
       server.on('error', () => undefined);
