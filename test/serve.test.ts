@@ -224,6 +224,31 @@ describe('serve on a real pair', () => {
     await until('UP after SIGCONT', async () => (await get(s.http)).status === 200);
   });
 
+  test('SIGTERM during a check: the listener closes at once, the probe in flight still gets its answer, exit 0', async () => {
+    const s = await startServe('inflight', { timeout: '20' }, ['--cache=0']);
+    assert.equal((await get(s.http)).status, 200);
+    await pair.withConnection('a', async (conn) => {
+      await conn.query(`LOCK TABLES ${TABLE} WRITE`);
+      let unlocked = false;
+      try {
+        const inFlight = get(s.http);
+        await until('the check waits on the lock', async () =>
+          (await monitorSessions('a')).some((p) => p.command === 'Query' && /lock/i.test(p.state)),
+        );
+        const stopped = s.proc.stop('SIGTERM');
+        await until('new connections refused', async () => (await ask(s.http, '', { timeoutMs: 2000 })).error === 'ECONNREFUSED');
+        await conn.query('UNLOCK TABLES');
+        unlocked = true;
+        const answer = await inFlight;
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body, 'UP fresh\n');
+        assert.equal((await stopped).code, 0);
+      } finally {
+        if (!unlocked) await conn.query('UNLOCK TABLES');
+      }
+    });
+  });
+
   test('SIGTERM: exits 0, stops listening and leaves no session on either server', async () => {
     const s = await startServe('sigterm', {});
     assert.equal((await get(s.http)).status, 200);
