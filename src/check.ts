@@ -8,12 +8,15 @@ import { afterStampFailure, decide, isStale, type Decision, type Facts } from '.
 import { factError, gatherLocal, probePeer, stampHeartbeat } from './facts';
 import type { HeartbeatRead } from './heartbeat';
 import type { CheckSettings } from './settings';
+import { perCheckSessions, type SessionSource } from './session-source';
 
 export interface CheckOptions {
   /** Stamp the heartbeat when the verdict says so (LB modes); never for monitoring. */
   stamp: boolean;
   /** Read replication status even when the heartbeat is fresh (monitoring, people). */
   alwaysReadReplication: boolean;
+  /** Where the sessions come from (default: a fresh one per check, closed afterwards). */
+  sessions?: SessionSource | undefined;
 }
 
 export interface CheckResult {
@@ -51,25 +54,28 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
     return done(decide(facts, s.thresholds), facts);
   }
 
+  const sessions = opts.sessions ?? perCheckSessions(s);
   const peerDeadline = dl.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
-  const localPromise = gatherLocal(s.local, s.table, s.node, dl, (read) =>
+  const localPromise = gatherLocal(sessions, s.table, s.node, dl, (read) =>
     opts.alwaysReadReplication ? true : isStale(read.heartbeat, s.thresholds.fresh),
   );
-  const peerPromise = probePeer(s.peer, peerDeadline);
+  const peerPromise = probePeer(sessions, s.peer !== undefined, peerDeadline);
   const [local, peer] = await Promise.all([localPromise, peerPromise]);
   const facts: Facts = { maintenance: false, local: local.facts, peer };
   let decision = decide(facts, s.thresholds);
 
   let stamped = false;
+  let stampFailed = false;
   try {
     if (opts.stamp && decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
       await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
       stamped = true;
     }
   } catch (e) {
+    stampFailed = true;
     decision = afterStampFailure(decision, factError(e));
   } finally {
-    local.session?.close();
+    if (local.session !== undefined) sessions.release('local', local.session, stampFailed);
   }
   return done(decision, facts, local.heartbeat, stamped);
 }

@@ -1,11 +1,13 @@
 /**
  * Gathers what the decision needs from the local node and its peer, and
- * stamps the heartbeat. Every step runs under a deadline; sessions are closed
- * on every path.
+ * stamps the heartbeat. Every step runs under a deadline; every session taken
+ * from the source is handed back on every path (the caller hands back the
+ * local one it keeps for the stamp).
  */
 import { CheckError, toCheckError } from './errors';
 import type { Deadline } from './deadline';
-import { connect, type Endpoint, type Session } from './mysql';
+import type { Session } from './mysql';
+import type { SessionSource } from './session-source';
 import type { FactError, LocalFacts, PeerFacts } from './decide';
 import {
   insertFirstRowSql,
@@ -33,7 +35,7 @@ export interface LocalGathered {
   facts: LocalFacts;
   /** Present when the heartbeat was read: the server's identity and the schema in use. */
   heartbeat?: HeartbeatRead;
-  /** Still open when facts.ok, for the stamp; the caller closes it. */
+  /** Still open when facts.ok, for the stamp; the caller releases it to the source. */
   session?: Session;
 }
 
@@ -61,7 +63,7 @@ async function readReplicaStatus(session: Session, version: string, deadline: De
  * decision (local unreachable).
  */
 export async function gatherLocal(
-  endpoint: Endpoint,
+  sessions: SessionSource,
   table: TableName,
   node: string | undefined,
   deadline: Deadline,
@@ -69,28 +71,30 @@ export async function gatherLocal(
 ): Promise<LocalGathered> {
   let session: Session | undefined;
   try {
-    session = await connect(endpoint, deadline, 'local server');
+    session = await sessions.acquire('local', deadline);
     const read = interpretHeartbeatRows(await session.query(readHeartbeatSql(table), [], deadline), node);
     const channels = wantReplication(read) ? await readReplicaStatus(session, read.version, deadline) : [];
     return { facts: { ok: true, heartbeat: read.heartbeat, channels }, heartbeat: read, session };
   } catch (e) {
-    session?.close();
+    if (session !== undefined) sessions.release('local', session, true);
     return { facts: { ok: false, error: factError(e, 'local server') } };
   }
 }
 
 /** The peer is reachable when it completes a handshake and answers a ping. */
-export async function probePeer(endpoint: Endpoint | undefined, deadline: Deadline): Promise<PeerFacts> {
-  if (endpoint === undefined) return { configured: false };
+export async function probePeer(sessions: SessionSource, configured: boolean, deadline: Deadline): Promise<PeerFacts> {
+  if (!configured) return { configured: false };
   let session: Session | undefined;
+  let failed = true;
   try {
-    session = await connect(endpoint, deadline, 'peer');
+    session = await sessions.acquire('peer', deadline);
     await session.ping(deadline);
+    failed = false;
     return { configured: true, ok: true };
   } catch (e) {
     return { configured: true, ok: false, error: factError(e, 'peer') };
   } finally {
-    session?.close();
+    if (session !== undefined) sessions.release('peer', session, failed);
   }
 }
 

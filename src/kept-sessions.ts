@@ -1,0 +1,126 @@
+/**
+ * Sessions kept open between checks, for the resident mode: one to the local
+ * node, one to the peer, each lent to one check at a time.
+ *
+ * - A kept session is pinged before it is lent: a server that restarted, or
+ *   closed an idle session (wait_timeout), would otherwise cost one wrong
+ *   answer; a failed ping drops it and a fresh connection is tried at once,
+ *   under the same deadline.
+ * - A session handed back as failed is dropped, never reused: after a step
+ *   cut off by its deadline the protocol state is unknown.
+ * - A failed connect starts a backoff (100 ms doubling to 5 s, reset by a
+ *   successful connect). While it runs, acquire() fails at once with the last
+ *   connect error: a probe storm against a dead or frozen server then costs
+ *   nothing, and the answer is the fail-safe one for that node (design.md
+ *   section 2: local DOWN, peer counted as unreachable).
+ */
+import { CheckError, toCheckError } from './errors';
+import type { Deadline } from './deadline';
+import { connect, type Session } from './mysql';
+import { endpointOf, ROLE_LABEL, type NodeEndpoints, type NodeRole, type SessionSource } from './session-source';
+
+export const BACKOFF_FIRST_MS = 100;
+export const BACKOFF_MAX_MS = 5000;
+
+/** The wait before the next connect after `failures` failed ones in a row (>= 1). */
+export function backoffMs(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(30, Math.max(0, failures - 1)));
+}
+
+interface Slot {
+  session: Session | undefined;
+  /** The kept session is with a check now. */
+  lent: boolean;
+  failures: number;
+  retryAt: number;
+  lastError: CheckError | undefined;
+}
+
+export interface KeptSessions extends SessionSource {
+  /** Ends every session at once (a check that outlived its deadline): the next check reconnects. */
+  drop(): void;
+  /** Ends every session and keeps none from now on. */
+  close(): void;
+}
+
+export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.now): KeptSessions {
+  const slots: Record<NodeRole, Slot> = {
+    local: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined },
+    peer: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined },
+  };
+  let closed = false;
+
+  const forget = (slot: Slot): void => {
+    const s = slot.session;
+    slot.session = undefined;
+    slot.lent = false;
+    s?.close();
+  };
+
+  async function fresh(role: NodeRole, slot: Slot, deadline: Deadline): Promise<Session> {
+    const wait = slot.retryAt - now();
+    if (wait > 0 && slot.lastError !== undefined) {
+      throw new CheckError(slot.lastError.code, `${slot.lastError.message} (next connect in ${wait} ms)`, {
+        cause: slot.lastError,
+      });
+    }
+    let session: Session;
+    try {
+      session = await connect(endpointOf(endpoints, role), deadline, ROLE_LABEL[role]);
+    } catch (e) {
+      const err = toCheckError(e);
+      slot.failures += 1;
+      slot.retryAt = now() + backoffMs(slot.failures);
+      slot.lastError = err;
+      throw err;
+    }
+    slot.failures = 0;
+    slot.retryAt = 0;
+    slot.lastError = undefined;
+    // Kept only when the slot is free: after a drop() a late check may still hold an old one.
+    if (!closed && slot.session === undefined) {
+      slot.session = session;
+      slot.lent = true;
+    }
+    return session;
+  }
+
+  return {
+    async acquire(role, deadline) {
+      const slot = slots[role];
+      const kept = slot.session;
+      if (kept !== undefined && !slot.lent) {
+        slot.lent = true;
+        try {
+          await kept.ping(deadline);
+          return kept;
+        } catch {
+          if (slot.session === kept) forget(slot);
+          else kept.close();
+        }
+      }
+      return fresh(role, slot, deadline);
+    },
+
+    release(role, session, failed) {
+      const slot = slots[role];
+      if (slot.session !== session) {
+        session.close();
+        return;
+      }
+      if (failed || closed) forget(slot);
+      else slot.lent = false;
+    },
+
+    drop() {
+      forget(slots.local);
+      forget(slots.peer);
+    },
+
+    close() {
+      closed = true;
+      forget(slots.local);
+      forget(slots.peer);
+    },
+  };
+}

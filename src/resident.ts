@@ -1,0 +1,125 @@
+/**
+ * The resident engine behind `mysql-failover-check serve`: one long-running
+ * process answering every probe (HTTP, agent, pass_persist) from the same
+ * check, so a probe storm costs the servers a handful of checks instead of
+ * one connection pair per probe.
+ *
+ * - Sessions stay open between checks (kept-sessions.ts: ping before reuse,
+ *   reconnect with backoff).
+ * - Single-flight: probes that arrive while a check runs wait for that check.
+ * - A finished decision is reused for `cacheMs`; the maintenance file is not:
+ *   it is looked at on every probe, because an operator draining a node
+ *   expects the answer to change at once.
+ * - The check is the single-shot LB check (runCheck under guardedCheck's hard
+ *   deadline, stamping when the verdict says so), so both modes give the same
+ *   verdicts; a check that outlives its deadline answers guardedCheck's
+ *   TIMEOUT decision and its sessions are dropped, so the next check
+ *   reconnects instead of queueing behind a hung server.
+ */
+import { existsSync } from 'node:fs';
+import { decide, errorDecision, type Decision } from './decide';
+import { factError } from './facts';
+import { guardedCheck } from './guarded-check';
+import { keptSessions } from './kept-sessions';
+import { redact, type CheckSettings } from './settings';
+
+export const DEFAULT_CACHE_MS = 1000;
+
+export interface ResidentOptions {
+  /** How long a finished check's decision is reused, in ms (default 1000; 0 = never reuse). */
+  cacheMs: number;
+  /** Called once per finished check (not per probe), e.g. to write the --log-file line. */
+  onCheck?: (decision: Decision, elapsedMs: number) => void;
+}
+
+export interface Resident {
+  /** The LB verdict now. Never rejects; settles within settings.timeoutMs of the call whatever the servers do. */
+  probe(): Promise<Decision>;
+  /** Stops: closes the sessions; probes already waiting still get an answer. */
+  close(): Promise<void>;
+}
+
+/** The answer while the maintenance file exists: row 0 of the decision table, without a check. */
+function maintenanceDecision(s: CheckSettings): Decision {
+  return decide(
+    {
+      maintenance: true,
+      local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
+      peer: { configured: false },
+    },
+    s.thresholds,
+  );
+}
+
+export function startResident(settings: CheckSettings, opts: ResidentOptions): Resident {
+  const sessions = keptSessions(settings);
+  let cached: { decision: Decision; until: number } | undefined;
+  let flight: Promise<Decision> | undefined;
+  let closing = false;
+
+  const clean = (d: Decision): Decision => ({
+    ...d,
+    detail: redact(d.detail, settings.secrets),
+    steps: d.steps.map((s) => redact(s, settings.secrets)),
+  });
+
+  const inMaintenance = (): boolean => {
+    try {
+      return settings.maintenanceFile !== undefined && existsSync(settings.maintenanceFile);
+    } catch {
+      return false;
+    }
+  };
+
+  async function check(): Promise<Decision> {
+    const startedAt = Date.now();
+    let decision: Decision;
+    try {
+      const outcome = await guardedCheck(settings, { stamp: true, alwaysReadReplication: false, sessions }, startedAt);
+      if (outcome.timedOut) sessions.drop();
+      decision = outcome.timedOut ? outcome.decision : outcome.result.decision;
+    } catch (e) {
+      sessions.drop();
+      decision = errorDecision(factError(e));
+    }
+    decision = clean(decision);
+    try {
+      opts.onCheck?.(decision, Date.now() - startedAt);
+    } catch {
+      // A failing log must not change the answer.
+    }
+    return decision;
+  }
+
+  function startFlight(): Promise<Decision> {
+    const f = check().then((decision) => {
+      // The maintenance answer is never reused: removing the file must bring the node back at once.
+      if (opts.cacheMs > 0 && decision.reason !== 'maintenance') {
+        cached = { decision, until: Date.now() + opts.cacheMs };
+      }
+      if (flight === f) flight = undefined;
+      return decision;
+    });
+    flight = f;
+    return f;
+  }
+
+  return {
+    probe() {
+      if (inMaintenance()) return Promise.resolve(maintenanceDecision(settings));
+      if (cached !== undefined && Date.now() < cached.until) return Promise.resolve(cached.decision);
+      if (flight !== undefined) return flight;
+      if (closing) {
+        return Promise.resolve(errorDecision({ code: 'CLOSED', message: 'the resident check is shutting down' }));
+      }
+      return startFlight();
+    },
+
+    async close() {
+      closing = true;
+      // check() never rejects and ends within the timeout (guardedCheck).
+      if (flight !== undefined) await flight;
+      sessions.close();
+    },
+  };
+}

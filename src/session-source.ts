@@ -1,0 +1,44 @@
+/**
+ * Where a check gets its sessions from. The single-shot executables open a
+ * session per check and close it afterwards; the resident mode keeps them
+ * between checks (kept-sessions.ts). The check itself (check.ts, facts.ts)
+ * is the same code either way, so both modes give the same verdicts.
+ */
+import { CheckError } from './errors';
+import type { Deadline } from './deadline';
+import { connect, type Endpoint, type Session } from './mysql';
+
+export type NodeRole = 'local' | 'peer';
+
+/** The label error texts carry, so every message says which node it is about. */
+export const ROLE_LABEL: Readonly<Record<NodeRole, string>> = { local: 'local server', peer: 'peer' };
+
+export interface SessionSource {
+  /** A session to that node for one check; rejects with a CheckError, at the latest at the deadline. */
+  acquire(role: NodeRole, deadline: Deadline): Promise<Session>;
+  /**
+   * Hands the session back after the check. `failed`: a step on it failed, so
+   * it is not trusted again (a server that went away, a query cut off by its
+   * deadline with its socket destroyed).
+   */
+  release(role: NodeRole, session: Session, failed: boolean): void;
+}
+
+export interface NodeEndpoints {
+  local: Endpoint;
+  peer: Endpoint | undefined;
+}
+
+export function endpointOf(endpoints: NodeEndpoints, role: NodeRole): Endpoint {
+  const endpoint = endpoints[role];
+  if (endpoint === undefined) throw new CheckError('INTERNAL', `${ROLE_LABEL[role]}: not configured`);
+  return endpoint;
+}
+
+/** A fresh session per check, closed when the check hands it back: what the single-shot executables do. */
+export function perCheckSessions(endpoints: NodeEndpoints): SessionSource {
+  return {
+    acquire: async (role, deadline) => connect(endpointOf(endpoints, role), deadline, ROLE_LABEL[role]),
+    release: (_role, session) => session.close(),
+  };
+}
