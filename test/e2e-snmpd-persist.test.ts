@@ -4,7 +4,9 @@
  * net-snmp clients by number, as a load balancer would: 100 while the pair is
  * healthy, 200 once the local MariaDB is stopped, a walk that shows exactly
  * the documented objects, and a refused snmpset (the community may write, so
- * it is our program that refuses). One process serves every request.
+ * it is our program that refuses). One process serves every request. snmpd
+ * loads the shipped snippet snmp/mysql-failover-persist.conf (addresses and
+ * paths substituted), so its view and its pass_persist line are real too.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,9 @@ import { DEFAULT_PERSIST_BASE, parsePersistBase, persistOids } from '../src/oid'
 const OBJECTS = persistOids(parsePersistBase(DEFAULT_PERSIST_BASE));
 const VERDICT = OBJECTS.find((o) => o.object === 'mfcVerdict')!.numeric;
 const UP_REASONS = ['fresh', 'caught-up', 'peer-unreachable'];
+const SNIPPET = path.join(__dirname, '..', '..', 'snmp', 'mysql-failover-persist.conf');
+/** The read-only community of the snippet, as the load balancer uses it. */
+const LB_COMMUNITY = 'mfc-lb';
 
 let pair: Pair;
 let dir: string;
@@ -51,9 +56,17 @@ before(async () => {
   dir = makeTempDir('snmpd-persist-');
   await createKeyedHeartbeat(pair);
   const cnf = nodeOptionFile(pair, 'a', dir, 'snmp', { timeout: '2', 'log-file': path.join(dir, 'a.log') });
+  const snippet = fs.readFileSync(SNIPPET, 'utf8');
+  for (const needle of ['192.0.2.10/32', 'CHANGE-ME', '/usr/local/bin/mysql-failover-snmp', '/etc/snmp/mysql-failover.cnf']) {
+    assert.ok(snippet.includes(needle), `snippet no longer contains ${needle}`);
+  }
   snmpd = await startSnmpd(dir, [
     `rwcommunity ${COMMUNITY} 127.0.0.1`,
-    `pass_persist .${DEFAULT_PERSIST_BASE} ${binPath('mysql-failover-snmp')} --persist --defaults-file=${cnf}`,
+    snippet
+      .replace('192.0.2.10/32', '127.0.0.1')
+      .replace('CHANGE-ME', LB_COMMUNITY)
+      .replace('/usr/local/bin/mysql-failover-snmp', binPath('mysql-failover-snmp'))
+      .replace('/etc/snmp/mysql-failover.cnf', cnf),
   ]);
 });
 
@@ -69,9 +82,12 @@ describe('snmpd pass_persist running mysql-failover-snmp --persist', () => {
     assert.equal(typed.trim(), `.${VERDICT} = INTEGER: 100`);
   });
 
-  test('snmpwalk of the base shows exactly the documented objects, in order', async () => {
-    const walk = await snmpClient('snmpwalk', snmpd!.port, [DEFAULT_PERSIST_BASE], { output: ['-On'] });
-    const rows = walk.trim().split('\n').map((l) => /^\.([\d.]+) = (\w+): (.*)$/.exec(l));
+  test("snmpwalk of the base with the load balancer's community shows exactly the documented objects, in order", async () => {
+    const walk = await snmpClient('snmpwalk', snmpd!.port, [DEFAULT_PERSIST_BASE], { output: ['-On'], community: LB_COMMUNITY });
+    // The snippet's view ends at the base, so the walk ends with snmpwalk's endOfMibView line.
+    const lines = walk.trim().split('\n');
+    assert.match(lines.pop() ?? '', /No more variables left in this MIB View/);
+    const rows = lines.map((l) => /^\.([\d.]+) = (\w+): (.*)$/.exec(l));
     assert.deepEqual(
       rows.map((m) => (m ? [m[1], m[2]] : null)),
       OBJECTS.map((o) => [o.numeric, o.type]),
