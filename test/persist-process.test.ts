@@ -13,6 +13,7 @@ import { Pair } from './support/pair';
 import { makeTempDir } from './support/run-dir';
 import { createKeyedHeartbeat, nodeOptionFile } from './support/lb-setup';
 import { PersistClient } from './support/pass-persist-client';
+import { runBin } from './support/run-bin';
 import { DEFAULT_PERSIST_BASE, formatOid, parsePersistBase } from '../src/oid';
 
 const B = formatOid(parsePersistBase(DEFAULT_PERSIST_BASE));
@@ -133,6 +134,16 @@ describe('mysql-failover-snmp --persist over pipes', () => {
     assert.deepEqual(await client.ask(`get\n${VERDICT}\n`), [VERDICT, 'integer', '200']);
     assert.deepEqual(await client.ask(`get\n${REASON}\n`), [REASON, 'string', 'error']);
     await finish(client);
+  });
+
+  test('without --persist, --oid-base and --cache are usage errors, answered 200 as extend answers any', async () => {
+    const { cnf } = config();
+    for (const extra of [['--cache', '5'], ['--oid-base', DEFAULT_PERSIST_BASE]]) {
+      const r = await runBin('mysql-failover-snmp', [`--defaults-file=${cnf}`, ...extra]);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, '200\n', ''], extra.join(' '));
+    }
+    const plain = await runBin('mysql-failover-snmp', [`--defaults-file=${cnf}`]);
+    assert.deepEqual([plain.code, plain.stdout, plain.stderr], [0, '100\n', ''], 'the same option file is healthy');
   });
 
   test('--oid-base moves the objects', async () => {
