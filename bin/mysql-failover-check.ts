@@ -4,8 +4,10 @@
  *                     the same verdict the load balancer would get, without
  *                     stamping unless --stamp
  *   setup             creates the heartbeat database/table if missing, prints the GRANTs
+ *   serve             the resident mode: HTTP and agent-check listeners answering from
+ *                     kept sessions (src/serve.ts, src/resident.ts)
  *   oid NAME          numeric OIDs of an snmpd `extend NAME`
- * Exit: 0 ok/UP, 1 DOWN or failed, 2 usage.
+ * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed, 2 usage.
  */
 import { writeSync } from 'node:fs';
 import {
@@ -14,6 +16,8 @@ import {
   helpText,
   optionSecrets,
   parseArgs,
+  parseHostPort,
+  parseSeconds,
   redact,
   resolveOptions,
   type OptionSpec,
@@ -27,9 +31,13 @@ import { extendOids } from '../src/oid';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } from '../src/setup';
 import { formatStatusText, statusJson, type StatusInput } from '../src/status';
 import { processStart, VERSION } from '../src/process';
+import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../src/agent';
+import { serve, type ListenAddress } from '../src/serve';
+import type { Decision } from '../src/decide';
 
 const TOOL = 'mysql-failover-check';
 export const SETUP_DEFAULT_TIMEOUT = '30';
+export const SERVE_DEFAULT_CACHE = '1';
 
 export const EXIT_OK = 0;
 export const EXIT_DOWN = 1;
@@ -46,7 +54,20 @@ const CLI_ONLY: readonly OptionSpec[] = [
     help: 'setup: the account the printed GRANTs are for',
     file: false,
   },
+  { name: 'http', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HTTP health checks here', file: false },
+  { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
+  {
+    name: 'cache',
+    kind: 'string',
+    arg: 'SECONDS',
+    default: SERVE_DEFAULT_CACHE,
+    help: 'serve: reuse a check\'s verdict this long (0: never)',
+    file: false,
+  },
+  { ...AGENT_MAINTENANCE_OPTION, help: `serve: ${AGENT_MAINTENANCE_OPTION.help}` },
 ];
+
+const SERVE_ONLY = ['http', 'agent', 'cache', 'agent-maintenance'] as const;
 
 export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
@@ -60,6 +81,7 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
 
 const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision path (--json, --stamp)
        ${TOOL} setup [OPTIONS]      create the heartbeat table if missing, print the GRANTs
+       ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
        ${TOOL} oid NAME [--json]    numeric OIDs for snmpd's "extend NAME"
 
 status prints what the load balancer would be told and why, in plain words,
@@ -71,9 +93,17 @@ setup connects with the same option files, so run it with an administrator's
 credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
 the --table database and keyed table when missing (never drops, alters or writes
 rows; a second run changes nothing) and prints, as SQL, the GRANT statements the
-monitor user needs on this server's flavour and version.`;
+monitor user needs on this server's flavour and version.
 
-const FOOTER = `Exit status: 0 UP (or done), 1 DOWN (or setup failed), 2 usage or configuration error.`;
+serve keeps its connections to both nodes open and answers HTTP health checks
+(as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
+from one check at a time, stamping like a load-balancer probe; probes that
+arrive while a check runs share it, and its verdict is reused for --cache
+seconds, but the maintenance file is looked at on every probe. It binds only
+where told, writes one --log-file line per check, and stops on SIGTERM.`;
+
+const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
+or serve could not listen), 2 usage or configuration error.`;
 
 const SHORT_USAGE = `Try '${TOOL} --help'.`;
 
@@ -131,12 +161,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return EXIT_OK;
     }
-    if (command !== 'status' && command !== 'setup') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (command !== 'status' && command !== 'setup' && command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     if (command === 'setup' && (json || args.values.get('stamp') === true)) {
       throw new UsageError('--json and --stamp are for status');
     }
-    if (command === 'status' && args.values.has('monitor-user')) throw new UsageError('--monitor-user is for setup');
+    if (command !== 'setup' && args.values.has('monitor-user')) throw new UsageError('--monitor-user is for setup');
+    if (command === 'serve' && (json || args.values.get('stamp') === true)) throw new UsageError('--json and --stamp are for status');
+    const serveOnly = SERVE_ONLY.find((name) => args.values.has(name));
+    if (command !== 'serve' && serveOnly !== undefined) throw new UsageError(`--${serveOnly} is for serve`);
 
     const options = resolveOptions(args, CLI_OPTIONS);
     secrets = optionSecrets(options);
@@ -154,6 +187,38 @@ export async function main(argv: readonly string[]): Promise<number> {
         errOut(redact(`${TOOL} setup: ${toCheckError(e).message}\n`, secrets));
         return EXIT_DOWN;
       }
+    }
+
+    if (command === 'serve') {
+      const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+      const listener = (name: 'http' | 'agent'): ListenAddress | undefined => {
+        const text = options.get(name);
+        if (text === undefined) return undefined;
+        const address = parseHostPort(name, text, 0);
+        if (address.port === 0) throw new UsageError(`--${name} needs HOST:PORT, got ${JSON.stringify(text)}`);
+        return address;
+      };
+      const http = listener('http');
+      const agent = listener('agent');
+      if (http === undefined && agent === undefined) throw new UsageError('serve needs --http HOST:PORT or --agent HOST:PORT');
+      const cacheMs = Math.round(parseSeconds('cache', options.get('cache') ?? SERVE_DEFAULT_CACHE, { min: 0, max: 3600 }) * 1000);
+      const logFile = settings.logFile;
+      await serve(settings, {
+        http,
+        agent,
+        agentMaintenance: parseMaintenanceState(options.get('agent-maintenance') ?? 'maint'),
+        timeoutMs: settings.timeoutMs,
+        cacheMs,
+        announce: (line) => out(`${TOOL} serve: ${line}\n`),
+        ...(logFile === undefined
+          ? {}
+          : {
+              onCheck: (decision: Decision, elapsedMs: number) => {
+                appendLogLine(logFile, { tool: `${TOOL}-serve`, verdict: decision.verdict, reason: decision.reason, detail: decision.detail, elapsedMs });
+              },
+            }),
+      });
+      return EXIT_OK;
     }
 
     // status

@@ -46,6 +46,15 @@ export type MaintenanceState = 'maint' | 'drain';
 
 export const MAINTENANCE_STATES: readonly MaintenanceState[] = ['maint', 'drain'];
 
+/** The option choosing it, for every executable that answers agent checks. */
+export const AGENT_MAINTENANCE_OPTION = {
+  name: 'agent-maintenance',
+  kind: 'string',
+  arg: 'STATE',
+  default: 'maint',
+  help: 'maint or drain: the state HAProxy is told while the maintenance file exists',
+} as const;
+
 export function parseMaintenanceState(text: string): MaintenanceState {
   const v = text.trim().toLowerCase();
   if (v === 'maint' || v === 'drain') return v;

@@ -99,6 +99,20 @@ describe('resident engine on a real pair', () => {
     assert.ok(Number(rows[0]?.age) <= 1, 'the check stamped the heartbeat');
   });
 
+  test('a kept session the server killed is noticed before use: the next probe reconnects and still says UP', async () => {
+    const { resident } = start(settings());
+    await resident.probe();
+    const ids = (await pair.sql('a', 'SHOW PROCESSLIST')).filter((r) => r.User === pair.monitorUser).map((r) => Number(r.Id));
+    assert.ok(ids.length >= 1);
+    for (const id of ids) await pair.sql('a', `KILL CONNECTION ${id}`);
+    const before = await globalStatus('a', 'Connections');
+    const d = await resident.probe();
+    assert.equal(d.verdict, 'UP', d.detail);
+    assert.equal(d.reason, 'fresh');
+    // Our SHOW STATUS connection, and one new session for the check.
+    assert.equal((await globalStatus('a', 'Connections')) - before, 2);
+  });
+
   test('a cached decision is reused without touching the server', async () => {
     const { resident, checks } = start(settings(), { cacheMs: 600_000 });
     await resident.probe();
