@@ -12,19 +12,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { Pair } from './support/pair';
-import { findExecutable, makeTempDir, registerPid } from './support/run-dir';
+import { makeTempDir } from './support/run-dir';
 import { binPath } from './support/inetd';
 import { createKeyedHeartbeat, nodeOptionFile } from './support/lb-setup';
+import { COMMUNITY, snmpGet, startSnmpd, type Snmpd } from './support/snmpd';
 import { extendOids } from '../src/oid';
 
-const run = promisify(execFile);
-const COMMUNITY = 'mfctest';
 const EXTEND = 'mysql_failover';
 /** nsExtendOutput1Line."mysql_failover": what the load balancer polls. */
 const OID = extendOids(EXTEND).find((o) => o.object === 'nsExtendOutput1Line')!.numeric;
@@ -33,35 +29,11 @@ const FRESH = 2;
 
 let pair: Pair;
 let dir: string;
-let port = 0;
-let snmpd: ChildProcess | undefined;
-
-function need(name: string, pkg: string): string {
-  const p = findExecutable(name);
-  if (!p) throw new Error(`${name} not found; install it with: apt-get install -y ${pkg} (npm test does so when run as root)`);
-  return p;
-}
-
-/** A UDP port on 127.0.0.1 that was free a moment ago. */
-function freeUdpPort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+let snmpd: Snmpd | undefined;
 
 /** One snmpget, as a load balancer polls: numeric OID, value only. */
-async function poll(oid = OID): Promise<string> {
-  const { stdout } = await run(
-    need('snmpget', 'snmp'),
-    ['-v2c', '-c', COMMUNITY, '-On', '-Oqv', '-M', '/nonexistent', '-m', '', '-t', '6', '-r', '0', `udp:127.0.0.1:${port}`, oid],
-    { timeout: 15_000 },
-  );
-  return stdout.trim().replace(/^"(.*)"$/, '$1');
+function poll(oid = OID): Promise<string> {
+  return snmpGet(snmpd!.port, oid);
 }
 
 /** Polls until the answer is `want` (bounded); returns every answer seen. */
@@ -86,7 +58,6 @@ function logLines(): string[] {
 }
 
 before(async () => {
-  const snmpdPath = need('snmpd', 'snmpd');
   pair = await Pair.start({ name: 'snmpd' });
   dir = makeTempDir('snmpd-');
   await createKeyedHeartbeat(pair);
@@ -95,46 +66,14 @@ before(async () => {
     timeout: '2',
     'log-file': path.join(dir, 'a.log'),
   });
-  port = await freeUdpPort();
-  const conf = path.join(dir, 'snmpd.conf');
-  fs.writeFileSync(
-    conf,
-    [
-      `agentaddress udp:127.0.0.1:${port}`,
-      `rocommunity ${COMMUNITY} 127.0.0.1`,
-      `extend -cacheTime 1 ${EXTEND} ${binPath('mysql-failover-snmp')} --defaults-file=${cnf}`,
-    ].join('\n') + '\n',
-  );
-  // -f: foreground, -Lf: log to a file, -C -c: only this configuration.
-  snmpd = spawn(
-    snmpdPath,
-    ['-f', '-C', '-c', conf, '-Lf', path.join(dir, 'snmpd.log'), '-p', path.join(dir, 'snmpd.pid'), '-M', '/nonexistent', '-m', ''],
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SNMP_PERSISTENT_DIR: path.join(dir, 'persist') }, stdio: 'ignore' },
-  );
-  snmpd.on('error', () => undefined);
-  if (snmpd.pid !== undefined) registerPid(snmpd.pid, 'snmpd-e2e');
-  const until = Date.now() + 15_000;
-  for (;;) {
-    try {
-      await run(need('snmpget', 'snmp'), ['-v2c', '-c', COMMUNITY, '-t', '0.3', '-r', '0', '-M', '/nonexistent', '-m', '', `udp:127.0.0.1:${port}`, '1.3.6.1.2.1.1.3.0']);
-      break;
-    } catch (e) {
-      if (snmpd.exitCode !== null || Date.now() > until) {
-        throw new Error(`snmpd did not answer: ${String(e)}\n${fs.readFileSync(path.join(dir, 'snmpd.log'), 'utf8').slice(-2000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  snmpd = await startSnmpd(dir, [
+    `rocommunity ${COMMUNITY} 127.0.0.1`,
+    `extend -cacheTime 1 ${EXTEND} ${binPath('mysql-failover-snmp')} --defaults-file=${cnf}`,
+  ]);
 });
 
 after(async () => {
-  if (snmpd !== undefined && snmpd.exitCode === null && snmpd.signalCode === null) {
-    await new Promise<void>((resolve) => {
-      snmpd!.once('exit', () => resolve());
-      snmpd!.kill('SIGKILL');
-      setTimeout(resolve, 5_000).unref();
-    });
-  }
+  await snmpd?.stop();
   await pair?.destroy();
 });
 
