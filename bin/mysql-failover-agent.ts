@@ -15,7 +15,7 @@ import { COMMON_OPTIONS, resolveOptions, type OptionSpec, type ParsedArgs } from
 import { lbDecision, startLbExecutable } from '../src/lb-probe';
 import { errorDecision } from '../src/decide';
 import { CheckError } from '../src/errors';
-import { agentLine, parseMaintenanceState, type MaintenanceState } from '../src/agent';
+import { AGENT_MAINTENANCE_OPTION, agentLine, parseMaintenanceState, type MaintenanceState } from '../src/agent';
 import { MAX_REQUEST_BYTES } from '../src/http';
 import { readBounded, writeAllSync } from '../src/stdio-exchange';
 import { silenceStderr, processStart } from '../src/process';
@@ -24,13 +24,7 @@ const TOOL = 'mysql-failover-agent';
 
 export const AGENT_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version'),
-  {
-    name: 'agent-maintenance',
-    kind: 'string',
-    arg: 'STATE',
-    default: 'maint',
-    help: 'maint or drain: the state HAProxy is told while the maintenance file exists',
-  },
+  AGENT_MAINTENANCE_OPTION,
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
 ];
 

@@ -21,6 +21,7 @@ export {
 export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type ReplicaChannel } from './replica-status';
 export { parseTableName, DEFAULT_TABLE, type TableName } from './heartbeat';
 export { runCheck, type CheckOptions, type CheckResult } from './check';
+export { startResident, type Resident, type ResidentOptions } from './resident';
 export {
   readOptionFiles,
   parseOptionFileText,
