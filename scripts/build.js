@@ -138,7 +138,14 @@ async function bundle(esbuild, name) {
   if (/[^\x00-\x7f]/.test(code)) fail(`${name}: bundle is not ASCII`);
   const id = crypto.createHash('sha256').update(code).digest('hex');
   const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'src', 'bundle-loader.js'));
-  writeAtomically(out, `${BUNDLE_ID_PREFIX}${id}\n${code}`);
+  const idLine = `${BUNDLE_ID_PREFIX}${id}\n`;
+  writeAtomically(out, idLine + code);
+  // The tsc output names the bundle built from it (see BUNDLE_ID_PREFIX):
+  // the next tsc run drops the line, and the shims stop using this bundle.
+  const compiled = path.join(ROOT, 'dist', 'bin', `${name}.js`);
+  const text = fs.readFileSync(compiled, 'latin1');
+  const start = text.indexOf(`\n${BUNDLE_ID_PREFIX}`);
+  writeAtomically(compiled, (start < 0 ? text : text.slice(0, start + 1)) + idLine);
   return out;
 }
 

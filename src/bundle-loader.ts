@@ -5,8 +5,8 @@
  * most of a run's cost once Node itself has started.
  *
  * Every failure degrades, never breaks, and never prints: no bundle, or a
- * bundle older than the tsc output (someone ran tsc only), means the tsc
- * output dist/bin/<name>.js; a cache that is missing, from another bundle or
+ * bundle the tsc output does not name (someone ran tsc after the build), means
+ * the tsc output dist/bin/<name>.js; a cache that is missing, from another bundle or
  * Node, damaged or rejected by V8 means compiling from source (and, when the
  * directory is writable, an atomic write of a fresh cache).
  *
@@ -23,7 +23,13 @@ export interface Executable {
   fatal(): number;
 }
 
-/** First line of every bundle: `//mfc-bundle <sha256 of the rest>` (written by scripts/build-bundle.js). */
+/**
+ * First line of every bundle: `//mfc-bundle <sha256 of the rest>`. The build
+ * also appends that line to the tsc output it bundled, dist/bin/<name>.js;
+ * tsc rewrites every output, so after a later tsc run the line is gone and
+ * the bundle is known to be stale. (Not timestamps: unpacking a tarball or a
+ * plain `cp -r` orders them at random.)
+ */
 export const BUNDLE_ID_PREFIX = '//mfc-bundle ';
 const CACHE_MAGIC = 'mfc-code-cache 1';
 /** The cache header is one short line; anything longer is not ours. */
@@ -100,6 +106,17 @@ export function writeCache(file: string, bundleId: string, data: Buffer): boolea
   }
 }
 
+/** Whether the tsc output ends with the bundle's id line, or is absent (an install of the bundle alone). */
+function namedByTscOutput(compiled: string, idLine: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(compiled, 'latin1');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return text.endsWith(idLine);
+}
+
 export interface CompiledBundle {
   exports: Executable;
   script: vm.Script;
@@ -116,9 +133,6 @@ export interface CompiledBundle {
 export function compileBundle(paths: BundlePaths, useCache = true): CompiledBundle | undefined {
   let source: string;
   try {
-    const compiledStat = fs.statSync(paths.compiled, { throwIfNoEntry: false });
-    const bundleStat = fs.statSync(paths.bundle);
-    if (compiledStat !== undefined && bundleStat.mtimeMs < compiledStat.mtimeMs) return undefined;
     // The build guarantees ASCII: latin1 is the cheapest exact decoding.
     source = fs.readFileSync(paths.bundle, 'latin1');
   } catch {
@@ -127,6 +141,7 @@ export function compileBundle(paths: BundlePaths, useCache = true): CompiledBund
   const idEnd = source.indexOf('\n');
   if (!source.startsWith(BUNDLE_ID_PREFIX) || idEnd < 0) return undefined;
   const bundleId = source.slice(BUNDLE_ID_PREFIX.length, idEnd);
+  if (!namedByTscOutput(paths.compiled, source.slice(0, idEnd + 1))) return undefined;
   const cachedData = useCache ? readCache(paths.cache, bundleId) : undefined;
   // Node's own CommonJS wrapper, so the bundle sees what a required file sees.
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;

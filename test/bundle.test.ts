@@ -6,8 +6,8 @@
  * give the right answer with nothing on stderr.
  *
  * Each case runs in its own copy of a package built here from the current
- * tsc output (`npm test` runs tsc only, so the worktree's own dist/bundle may
- * be older than dist/bin, and the shims would rightly not use it).
+ * tsc output (`npm test` runs tsc only, after which the shims rightly do not
+ * use the worktree's own dist/bundle: it may be stale).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,13 +63,10 @@ function buildPackage(dir: string): string {
   return root;
 }
 
-/**
- * A fresh copy of the built package (the cases below damage theirs), with
- * its timestamps: the loader does not use a bundle older than the tsc output.
- */
+/** A fresh copy of the built package (the cases below damage theirs); like an unpacked tarball, no timestamps kept. */
 function copyOf(root: string, dir: string, name: string): string {
   const copy = join(dir, name);
-  fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
   return copy;
 }
 
@@ -134,17 +131,29 @@ describe('bundled executables', () => {
     }
   });
 
-  test('a bundle older than the tsc output (tsc run alone afterwards) is not used', () => {
+  test('a bundle the tsc output does not name (another build, or tsc run alone afterwards) is not used', () => {
     const root = copyOf(built, dir, 'stale-bundle');
     const reference = runIn(root, SNMP, ['--help']);
-    const impostor = `${BUNDLE_ID_PREFIX}0\nexports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;\n`;
-    fs.writeFileSync(bundleFile(root), impostor);
+    const impostor = (id: string): string =>
+      `${BUNDLE_ID_PREFIX}${id}\nexports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;\n`;
+    const compiled = join(root, 'dist', 'bin', `${SNMP}.js`);
+    const tscText = fs.readFileSync(compiled, 'latin1');
+    const idLine = tscText.slice(tscText.lastIndexOf(BUNDLE_ID_PREFIX));
     fs.rmSync(cacheFile(root));
-    const old = new Date(fs.statSync(join(root, 'dist', 'bin', `${SNMP}.js`)).mtimeMs - 60_000);
-    fs.utimesSync(bundleFile(root), old, old);
-    const r = runIn(root, SNMP, ['--help']);
-    assert.equal(r.stdout, reference.stdout);
-    assert.equal(r.stderr, '');
+
+    // Another build's bundle.
+    fs.writeFileSync(bundleFile(root), impostor('0'));
+    const other = runIn(root, SNMP, ['--help']);
+    assert.equal(other.stdout, reference.stdout);
+    assert.equal(other.stderr, '');
+
+    // The named bundle, but tsc ran since (its output no longer ends with the id line).
+    fs.writeFileSync(bundleFile(root), impostor(idLine.slice(BUNDLE_ID_PREFIX.length, -1)));
+    assert.equal(runIn(root, SNMP, ['--help']).stdout, 'impostor\n', 'the named bundle is what runs');
+    fs.writeFileSync(compiled, tscText.slice(0, -idLine.length));
+    const afterTsc = runIn(root, SNMP, ['--help']);
+    assert.equal(afterTsc.stdout, reference.stdout);
+    assert.equal(afterTsc.stderr, '');
   });
 
   test('a damaged bundle (truncated) falls back to the tsc output', () => {
