@@ -123,6 +123,8 @@ export interface CompiledBundle {
   bundleId: string;
   /** Whether usable cached data was read and V8 accepted it. */
   cacheUsed: boolean;
+  /** Whether the bundle has loaded `net` so far, which only the database driver does. */
+  usedNetwork(): boolean;
 }
 
 /**
@@ -157,20 +159,29 @@ export function compileBundle(paths: BundlePaths, useCache = true): CompiledBund
   // The bundle requires only Node built-ins (and, never on our paths, an
   // optional mysql2 dependency, found from here the same way as from the
   // bundle): this module's require serves, without loading node:module.
-  fn.call(mod.exports, mod.exports, require, mod, paths.bundle, path.dirname(paths.bundle));
+  let network = false;
+  const bundleRequire = Object.assign((id: string): unknown => {
+    if (id === 'net' || id === 'node:net') network = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(id);
+  }, require);
+  fn.call(mod.exports, mod.exports, bundleRequire, mod, paths.bundle, path.dirname(paths.bundle));
   return {
     exports: mod.exports as Executable,
     script,
     bundleId,
     cacheUsed: cachedData !== undefined && !script.cachedDataRejected,
+    usedNetwork: () => network,
   };
 }
 
 /**
  * The executable `name`: its bundle through the code cache, or its tsc
- * output. When the cache was unusable, a fresh one is written once main()
- * has answered (so it holds the functions this run compiled), if the
- * directory lets us; the build normally leaves a complete one in place.
+ * output. When the cache was unusable (say, Node was upgraded since the
+ * build), a fresh one is written once main() has answered, so that it holds
+ * the functions this run compiled; but only after a run that went to a
+ * server (a --help or a maintenance answer compiles a fraction of a probe,
+ * and a usable cache is never rewritten), and only if the directory lets us.
  */
 export function loadExecutable(name: string, root?: string): Executable {
   const paths = bundlePaths(name, root);
@@ -183,12 +194,13 @@ export function loadExecutable(name: string, root?: string): Executable {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (compiled === undefined) return require(paths.compiled) as Executable;
-  const { exports, script, bundleId, cacheUsed } = compiled;
+  const { exports, script, bundleId, cacheUsed, usedNetwork } = compiled;
   if (cacheUsed) return exports;
   return {
     fatal: () => exports.fatal(),
     main: async (argv) => {
       const code = await exports.main(argv);
+      if (!usedNetwork()) return code;
       try {
         // Serialising costs milliseconds: only when the file can be written.
         fs.accessSync(path.dirname(paths.cache), fs.constants.W_OK);

@@ -209,6 +209,10 @@ describe('code cache fallbacks, on a real pair', () => {
     const root = bundleOnlyCopy(built, dir, 'cache-missing');
     const expected = cacheHeader(root).slice(0, 5).join(' ');
     fs.rmSync(cacheFile(root));
+    // A run that never reaches a server compiles too little to be worth keeping.
+    const help = runIn(root, SNMP, ['--help']);
+    assert.equal(help.stderr, '');
+    assert.equal(fs.existsSync(cacheFile(root)), false, 'no cache from a --help run');
     assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'no cache');
     assert.equal(cacheHeader(root).slice(0, 5).join(' '), expected, 'a cache for this bundle and Node');
     assert.deepEqual(leftovers(root), []);
