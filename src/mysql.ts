@@ -126,6 +126,10 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
     supportBigNumbers: true,
     bigNumberStrings: false,
     multipleStatements: false,
+    // Session.execute sends a text query, never a prepared statement, so
+    // mysql2's statement cache stays empty: 1, not its default 16000, which
+    // allocates ~0.5 MB per connection up front (and a young-generation GC).
+    maxPreparedStatements: 1,
   };
   if (endpoint.socket !== undefined) options.socketPath = endpoint.socket;
   else {

@@ -1,0 +1,214 @@
+/**
+ * Loads an executable's esbuild bundle (dist/bundle/<name>.js) through V8's
+ * code cache (dist/bundle/<name>.cache), so that a single-shot run neither
+ * resolves ~120 module files nor compiles the functions it runs: both are
+ * most of a run's cost once Node itself has started.
+ *
+ * Every failure degrades, never breaks, and never prints: no bundle, or a
+ * bundle the tsc output does not name (someone ran tsc after the build), means
+ * the tsc output dist/bin/<name>.js; a cache that is missing, from another bundle or
+ * Node, damaged or rejected by V8 means compiling from source (and, when the
+ * directory is writable, an atomic write of a fresh cache).
+ *
+ * This module is what the bin/ shims load first, so it stays small and
+ * requires nothing it does not need on the fast path.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+export interface Executable {
+  main(argv: readonly string[]): Promise<number>;
+  fatal(): number;
+}
+
+/**
+ * First line of every bundle: `//mfc-bundle <sha256 of the rest>`. The build
+ * also appends that line to the tsc output it bundled, dist/bin/<name>.js;
+ * tsc rewrites every output, so after a later tsc run the line is gone and
+ * the bundle is known to be stale. (Not timestamps: unpacking a tarball or a
+ * plain `cp -r` orders them at random.)
+ */
+export const BUNDLE_ID_PREFIX = '//mfc-bundle ';
+const CACHE_MAGIC = 'mfc-code-cache 1';
+/** The cache header is one short line; anything longer is not ours. */
+const MAX_HEADER = 256;
+
+export interface BundlePaths {
+  bundle: string;
+  cache: string;
+  /** The tsc output of the same executable. */
+  compiled: string;
+}
+
+/** Where an executable's bundle, cache and tsc output live, relative to the package root. */
+export function bundlePaths(name: string, root = path.join(__dirname, '..', '..')): BundlePaths {
+  const dir = path.join(root, 'dist', 'bundle');
+  return {
+    bundle: path.join(dir, `${name}.js`),
+    cache: path.join(dir, `${name}.cache`),
+    compiled: path.join(root, 'dist', 'bin', `${name}.js`),
+  };
+}
+
+/**
+ * The cache is valid only for this bundle (by content hash, since V8 itself
+ * checks only the source length) and this Node (V8 checks its own version
+ * and flags, but a header mismatch is cheaper to find than a rejection).
+ */
+function cacheHeader(bundleId: string): string {
+  return `${CACHE_MAGIC} ${process.version} ${process.arch} ${bundleId}\n`;
+}
+
+/**
+ * The cached data if the file is ours, for this bundle and Node, and intact.
+ * V8 does not checksum code cache payloads in release builds (a flipped byte
+ * can crash the process), hence the digest.
+ */
+function readCache(file: string, bundleId: string): Buffer | undefined {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const nl = buf.subarray(0, MAX_HEADER).indexOf(0x0a);
+  if (nl < 0) return undefined;
+  const header = buf.toString('latin1', 0, nl + 1);
+  // header line = "<magic> <node> <arch> <bundle id> <sha1 of payload>\n"
+  const expected = cacheHeader(bundleId).slice(0, -1) + ' ';
+  if (!header.startsWith(expected)) return undefined;
+  const payload = buf.subarray(nl + 1);
+  if (header.slice(expected.length, -1) !== digest(payload)) return undefined;
+  return payload;
+}
+
+function digest(data: Uint8Array): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+/** Writes the cache atomically (temporary file, then rename); any failure is ignored. */
+export function writeCache(file: string, bundleId: string, data: Buffer): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const header = cacheHeader(bundleId).slice(0, -1) + ` ${digest(data)}\n`;
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header, 'latin1'), data]), { mode: 0o644 });
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+    return false;
+  }
+}
+
+/** Whether the tsc output ends with the bundle's id line, or is absent (an install of the bundle alone). */
+function namedByTscOutput(compiled: string, idLine: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(compiled, 'latin1');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return text.endsWith(idLine);
+}
+
+export interface CompiledBundle {
+  exports: Executable;
+  script: vm.Script;
+  bundleId: string;
+  /** Whether usable cached data was read and V8 accepted it. */
+  cacheUsed: boolean;
+  /** Whether the bundle has loaded `net` so far, which only the database driver does. */
+  usedNetwork(): boolean;
+}
+
+/**
+ * Reads and runs a bundle (a CommonJS file) the way Node's loader would, but
+ * through vm.Script so that V8's cached data can be passed in. Returns
+ * undefined when there is no bundle to run.
+ */
+export function compileBundle(paths: BundlePaths, useCache = true): CompiledBundle | undefined {
+  let source: string;
+  try {
+    // The build guarantees ASCII: latin1 is the cheapest exact decoding.
+    source = fs.readFileSync(paths.bundle, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const idEnd = source.indexOf('\n');
+  if (!source.startsWith(BUNDLE_ID_PREFIX) || idEnd < 0) return undefined;
+  const bundleId = source.slice(BUNDLE_ID_PREFIX.length, idEnd);
+  if (!namedByTscOutput(paths.compiled, source.slice(0, idEnd + 1))) return undefined;
+  const cachedData = useCache ? readCache(paths.cache, bundleId) : undefined;
+  // Node's own CommonJS wrapper, so the bundle sees what a required file sees.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new vm.Script(wrapped, cachedData ? { filename: paths.bundle, cachedData } : { filename: paths.bundle });
+  const fn = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    filename: string,
+    dirname: string,
+  ) => void;
+  const mod = { exports: {} as unknown };
+  // The bundle requires only Node built-ins (and, never on our paths, an
+  // optional mysql2 dependency, found from here the same way as from the
+  // bundle): this module's require serves, without loading node:module.
+  let network = false;
+  const bundleRequire = Object.assign((id: string): unknown => {
+    if (id === 'net' || id === 'node:net') network = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(id);
+  }, require);
+  fn.call(mod.exports, mod.exports, bundleRequire, mod, paths.bundle, path.dirname(paths.bundle));
+  return {
+    exports: mod.exports as Executable,
+    script,
+    bundleId,
+    cacheUsed: cachedData !== undefined && !script.cachedDataRejected,
+    usedNetwork: () => network,
+  };
+}
+
+/**
+ * The executable `name`: its bundle through the code cache, or its tsc
+ * output. When the cache was unusable (say, Node was upgraded since the
+ * build), a fresh one is written once main() has answered, so that it holds
+ * the functions this run compiled; but only after a run that went to a
+ * server (a --help or a maintenance answer compiles a fraction of a probe,
+ * and a usable cache is never rewritten), and only if the directory lets us.
+ */
+export function loadExecutable(name: string, root?: string): Executable {
+  const paths = bundlePaths(name, root);
+  let compiled: CompiledBundle | undefined;
+  try {
+    compiled = compileBundle(paths);
+  } catch {
+    // A damaged bundle (say, truncated): the tsc output still answers.
+    compiled = undefined;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (compiled === undefined) return require(paths.compiled) as Executable;
+  const { exports, script, bundleId, cacheUsed, usedNetwork } = compiled;
+  if (cacheUsed) return exports;
+  return {
+    fatal: () => exports.fatal(),
+    main: async (argv) => {
+      const code = await exports.main(argv);
+      if (!usedNetwork()) return code;
+      try {
+        // Serialising costs milliseconds: only when the file can be written.
+        fs.accessSync(path.dirname(paths.cache), fs.constants.W_OK);
+        writeCache(paths.cache, bundleId, script.createCachedData());
+      } catch {
+        // a cache is an optimisation: never let it change the outcome
+      }
+      return code;
+    },
+  };
+}
