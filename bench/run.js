@@ -113,11 +113,20 @@ async function ensurePackages() {
   }
 }
 
+/**
+ * Always builds (scripts/build.js: tsc, bundles, code caches, ~10 s): a
+ * leftover tsc-only dist/ would make the shims fall back to the unbundled
+ * output and the bench measure that instead of what is installed.
+ */
 async function ensureBuilt() {
-  const needed = ['dist/bin/mysql-failover-snmp.js', 'dist/test/support/pair.js'];
-  if (needed.every((f) => fs.existsSync(path.join(ROOT, f)))) return;
-  log('dist/ missing: building (tsc -p tsconfig.json)');
-  await run(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  log('building (scripts/build.js)');
+  await run(process.execPath, [path.join(ROOT, 'scripts/build.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const { bundlePaths, compileBundle } = require(path.join(ROOT, 'dist/src/bundle-loader.js'));
+  for (const name of ['mysql-failover-snmp', 'mysql-failover-check']) {
+    if (compileBundle(bundlePaths(name))?.cacheUsed !== true) {
+      throw new Error(`${name}: the bundle or its code cache would not be used; the bench would measure the fallback`);
+    }
+  }
 }
 
 async function createBenchUser(pair) {

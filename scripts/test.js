@@ -2,7 +2,7 @@
 'use strict';
 /**
  * `npm test`: installs missing system prerequisites (Debian, as root), builds
- * with tsc, creates a run directory and a MariaDB template data directory,
+ * (tsc, then the bundles and code caches of scripts/build.js), creates a run directory and a MariaDB template data directory,
  * runs the compiled tests with node:test one file at a time, and always
  * cleans up (kills leftover servers and other registered processes, removes
  * the run directory), also on SIGINT/SIGTERM. Exits with the runner's code.
@@ -119,8 +119,21 @@ function build() {
   if (r.status !== 0) {
     process.stdout.write(r.stdout || '');
     process.stderr.write(r.stderr || '');
-    if (process.env.MFC_TEST_IGNORE_TSC_ERRORS === '1') log(`tsc failed (exit ${r.status}); continuing (MFC_TEST_IGNORE_TSC_ERRORS=1)`);
-    else fail(`tsc failed (exit ${r.status})`);
+    if (process.env.MFC_TEST_IGNORE_TSC_ERRORS === '1') {
+      log(`tsc failed (exit ${r.status}); continuing (MFC_TEST_IGNORE_TSC_ERRORS=1)`);
+      return;
+    }
+    fail(`tsc failed (exit ${r.status})`);
+  }
+  // The executables' tests must run what gets installed: the bundles and their
+  // code caches (scripts/build.js), not the tsc output the shims fall back to.
+  const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js'), '--no-tsc'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.error) fail(`could not run scripts/build.js: ${b.error.message}`);
+  if (b.signal) interrupted(b.signal);
+  if (b.status !== 0) {
+    process.stdout.write(b.stdout || '');
+    process.stderr.write(b.stderr || '');
+    fail(`scripts/build.js --no-tsc failed (exit ${b.status})`);
   }
 }
 
