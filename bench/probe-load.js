@@ -4,7 +4,7 @@
  * what a balancer does, a fresh TCP connection per HTTP or agent check, or one
  * pass_persist request on a long-lived child, timed from the first byte sent
  * (or the connect) to the whole answer. Bounded: every probe gives up after
- * PROBE_LIMIT_MS, and a burst never opens more than the connections asked for.
+ * PROBE_LIMIT_MS. (Storms are wrk's job, see bench/run.js.)
  */
 const net = require('node:net');
 
@@ -98,11 +98,6 @@ async function sequential(probe, n) {
   return results;
 }
 
-/** `n` probes at once (all connections opened together). */
-function burst(probe, n) {
-  return Promise.all(Array.from({ length: n }, () => probe()));
-}
-
 function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -124,4 +119,4 @@ function summarise(results) {
   };
 }
 
-module.exports = { httpProbe, agentProbe, persistClient, sequential, burst, summarise, percentile };
+module.exports = { httpProbe, agentProbe, persistClient, sequential, summarise };

@@ -406,13 +406,15 @@ async function residentBench(pair, files) {
       const agent = () => probes.agentProbe('127.0.0.1', agentPort);
       await waitAnswer(http, '200');
       const label = cache === '0' ? 'serve --cache 0' : 'serve (cache 1 s)';
-      log(`${label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes, then a burst of ${BURST}`);
+      log(`${label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes, then wrk storms of ${STORMS.join(' and ')} connections`);
       const seqHttp = await onServer(pair, () => probes.sequential(http, SEQUENTIAL_PROBES));
       rows.push({ name: `${label}: HTTP probe, one at a time`, ...probes.summarise(seqHttp.result), checks: seqHttp.checks, maxInFlight: seqHttp.maxInFlight });
       const seqAgent = await onServer(pair, () => probes.sequential(agent, SEQUENTIAL_PROBES));
       rows.push({ name: `${label}: agent probe, one at a time`, ...probes.summarise(seqAgent.result), checks: seqAgent.checks, maxInFlight: seqAgent.maxInFlight });
-      const storm = await onServer(pair, () => wrk(httpPort));
-      rows.push({ name: `${label}: wrk, ${BURST} connections, ${WRK_SECONDS} s`, ...storm.result, checks: storm.checks, maxInFlight: storm.maxInFlight });
+      for (const connections of STORMS) {
+        const storm = await onServer(pair, () => wrk(httpPort, connections));
+        rows.push({ name: `${label}: wrk, ${connections} connections, ${WRK_SECONDS} s`, ...storm.result, checks: storm.checks, maxInFlight: storm.maxInFlight });
+      }
     } finally {
       await stopResident(serve);
     }
@@ -433,16 +435,18 @@ async function residentBench(pair, files) {
 }
 
 const WRK_SECONDS = positiveInt('BENCH_WRK_SECONDS', 5);
+/** The issue's storm (BURST connections) and a tenth of it, to show where the queue starts to dominate. */
+const STORMS = [Math.max(1, Math.round(BURST / 10)), BURST];
 
 /**
- * A probe storm: wrk (C, one thread) keeps BURST connections busy for
+ * A probe storm: wrk (C, one thread) keeps `connections` connections busy for
  * WRK_SECONDS; serve answers each request and closes, as it does for HAProxy,
  * so every probe is a fresh connection. wrk's latency runs from the request
  * written to the answer read. A Node client cannot do this honestly: opening
  * 1000 sockets in one tick blocks its own event loop for longer than the answers take.
  */
-async function wrk(port) {
-  const r = await run('wrk', ['-t1', `-c${BURST}`, `-d${WRK_SECONDS}s`, '--latency', '-H', 'Connection: close', `http://127.0.0.1:${port}/`]);
+async function wrk(port, connections) {
+  const r = await run('wrk', ['-t1', `-c${connections}`, `-d${WRK_SECONDS}s`, '--latency', '-H', 'Connection: close', `http://127.0.0.1:${port}/`]);
   const ms = (text) => {
     const m = /^([\d.]+)(us|ms|s)$/.exec(text);
     if (!m) throw new Error(`wrk: cannot read the latency ${JSON.stringify(text)}`);
@@ -569,7 +573,7 @@ async function main() {
       `\`mysql-failover-check serve\` and \`mysql-failover-snmp --persist\`, started once (clean environment), probed as`,
       'balancers do: a fresh TCP connection per HTTP or agent probe, one `get` per pass_persist probe, timed from the',
       `connect (or the request) to the whole answer by a Node client (bench/probe-load.js). ${SEQUENTIAL_PROBES} probes one at a time,`,
-      `then a storm: \`wrk -t1 -c${BURST} -d${WRK_SECONDS}s -H 'Connection: close'\` (serve closes after each answer, so every`,
+      `then storms: \`wrk -t1 -cN -d${WRK_SECONDS}s -H 'Connection: close'\` with N = ${STORMS.join(' and ')} (serve closes after each answer, so every`,
       'probe is a fresh connection; wrk times from the request written to the answer read and reports no minimum).',
       '*x check_mysql* is the probe median over the single-shot check_mysql median above.',
       "*checks run* is the rise of node a's Com_select (each check reads its heartbeat with one SELECT; the bench's own",

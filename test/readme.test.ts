@@ -31,3 +31,17 @@ test('the README has exactly one test command, and .ci/run runs it', () => {
   const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
   assert.match(ci, /^npm ci && npm test$/m);
 });
+
+test("the README's performance tables are bench/results.md's, row for row", () => {
+  // Figures are quoted, never retyped: a rerun of `npm run bench` that is not
+  // copied into the README fails here. The machine table is summarised, not quoted.
+  const results = readFileSync(join(ROOT, 'bench', 'results.md'), 'utf8');
+  const measured = results.slice(0, results.indexOf('\n## Machine')).split('\n').filter((l) => l.startsWith('| '));
+  assert.ok(measured.length >= 10, 'bench/results.md has no measurement tables');
+  const at = readme.indexOf('\n## Performance\n');
+  assert.ok(at >= 0, 'README.md has no Performance section');
+  const section = readme.slice(at + 1).split('\n## ')[0] ?? '';
+  for (const row of measured) {
+    assert.ok(section.includes(row), `README.md's Performance section must quote this row of bench/results.md:\n${row}`);
+  }
+});
