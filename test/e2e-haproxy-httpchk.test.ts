@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pair } from './support/pair';
 import { freePort, makeTempDir } from './support/run-dir';
-import { HAProxy } from './support/haproxy';
+import { HAProxy, httpchkConfig } from './support/haproxy';
 import { Inetd, binPath } from './support/inetd';
 import { createKeyedHeartbeat, keyedStamp, nodeOptionFile, serverIdVia } from './support/lb-setup';
 
@@ -50,27 +50,14 @@ before(async () => {
     responders[node] = await Inetd.start({ command: binPath('mysql-failover-http'), args: [`--defaults-file=${cnf}`] });
   }
   listenPort = await freePort();
-  haproxy = await HAProxy.start(
-    (stats) => `
-global
-    stats socket ${stats} mode 600 level admin
-    maxconn 256
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-    timeout check 3s
-
-listen mysql
-    bind 127.0.0.1:${listenPort}
-    mode tcp
-    option httpchk
-    default-server inter 500ms fall 2 rise 2
-    server primary 127.0.0.1:${pair.a.port} check port ${responders.a!.port}
-    server secondary 127.0.0.1:${pair.b.port} check port ${responders.b!.port} backup
-`,
+  haproxy = await HAProxy.start((stats) =>
+    httpchkConfig({
+      statsSocket: stats,
+      bind: `127.0.0.1:${listenPort}`,
+      inter: '500ms',
+      primary: { address: `127.0.0.1:${pair.a.port}`, checkPort: responders.a!.port },
+      secondary: { address: `127.0.0.1:${pair.b.port}`, checkPort: responders.b!.port },
+    }),
   );
 });
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Pair, type NodeName } from './support/pair';
 import { freePort, makeTempDir } from './support/run-dir';
-import { HAProxy } from './support/haproxy';
+import { HAProxy, httpchkConfig } from './support/haproxy';
 import { createKeyedHeartbeat, nodeOptionFile, serverIdVia } from './support/lb-setup';
 import { ServeProcess } from './support/serve-process';
 
@@ -32,27 +32,14 @@ before(async () => {
     serves[node] = { proc, http, agent };
   }
   listenPort = await freePort();
-  haproxy = await HAProxy.start(
-    (stats) => `
-global
-    stats socket ${stats} mode 600 level admin
-    maxconn 256
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-    timeout check 3s
-
-listen mysql
-    bind 127.0.0.1:${listenPort}
-    mode tcp
-    option httpchk
-    default-server inter 300ms fall 2 rise 2 agent-inter 300ms
-    server primary 127.0.0.1:${pair.a.port} check port ${serves.a!.http} agent-check agent-port ${serves.a!.agent}
-    server secondary 127.0.0.1:${pair.b.port} check port ${serves.b!.http} agent-check agent-port ${serves.b!.agent} backup
-`,
+  haproxy = await HAProxy.start((stats) =>
+    httpchkConfig({
+      statsSocket: stats,
+      bind: `127.0.0.1:${listenPort}`,
+      inter: '300ms',
+      primary: { address: `127.0.0.1:${pair.a.port}`, checkPort: serves.a!.http, agentPort: serves.a!.agent },
+      secondary: { address: `127.0.0.1:${pair.b.port}`, checkPort: serves.b!.http, agentPort: serves.b!.agent },
+    }),
   );
 });
 

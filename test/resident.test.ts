@@ -65,14 +65,7 @@ describe('resident engine on a real pair', () => {
     await pair?.destroy();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(async () => {
-    for (const n of ['a', 'b'] as const) {
-      if (pair.isFrozen(n)) pair.thaw(n);
-      if (!pair.isRunning(n)) await pair.startNode(n);
-    }
-    await pair.waitReplicationRunning('a');
-    await pair.waitReplicationRunning('b');
-  });
+  beforeEach(() => pair.restore());
 
   test('concurrent probes share one check: one heartbeat read on the server for 50 probes', async () => {
     const { resident, checks } = start(settings());

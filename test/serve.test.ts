@@ -106,14 +106,7 @@ describe('serve on a real pair', () => {
     await pair?.destroy();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(async () => {
-    for (const n of ['a', 'b'] as const) {
-      if (pair.isFrozen(n)) pair.thaw(n);
-      if (!pair.isRunning(n)) await pair.startNode(n);
-    }
-    await pair.waitReplicationRunning('a');
-    await pair.waitReplicationRunning('b');
-  });
+  beforeEach(() => pair.restore());
 
   test('answers HTTP like mysql-failover-http and the agent like mysql-failover-agent; a bad request costs no check', async () => {
     const s = await startServe('answers', {});

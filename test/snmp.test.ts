@@ -79,14 +79,7 @@ describe('mysql-failover-snmp on a real pair', () => {
     pair = await Pair.start({ name: 'snmp' });
   });
   after(() => pair?.destroy());
-  beforeEach(async () => {
-    for (const n of ['a', 'b'] as const) {
-      if (pair.isFrozen(n)) pair.thaw(n);
-      if (!pair.isRunning(n)) await pair.startNode(n);
-    }
-    await pair.waitReplicationRunning('a');
-    await pair.waitReplicationRunning('b');
-  });
+  beforeEach(() => pair.restore());
 
   test('healthy: 100, and the stamp moves', async () => {
     await setStampAge('a', 5);

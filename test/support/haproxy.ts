@@ -35,6 +35,41 @@ export interface ExampleServer {
 }
 
 /**
+ * A minimal TCP listener for the pair with `option httpchk` (and agent-check
+ * where a server has an agent port): primary first, secondary as backup.
+ */
+export function httpchkConfig(o: {
+  statsSocket: string;
+  bind: string;
+  inter: string;
+  primary: { address: string; checkPort: number; agentPort?: number };
+  secondary: { address: string; checkPort: number; agentPort?: number };
+}): string {
+  const agent = (x: { agentPort?: number }): string => (x.agentPort === undefined ? '' : ` agent-check agent-port ${x.agentPort}`);
+  const agentInter = o.primary.agentPort !== undefined || o.secondary.agentPort !== undefined ? ` agent-inter ${o.inter}` : '';
+  return `
+global
+    stats socket ${o.statsSocket} mode 600 level admin
+    maxconn 256
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1m
+    timeout server 1m
+    timeout check 3s
+
+listen mysql
+    bind ${o.bind}
+    mode tcp
+    option httpchk
+    default-server inter ${o.inter} fall 2 rise 2${agentInter}
+    server primary ${o.primary.address} check port ${o.primary.checkPort}${agent(o.primary)}
+    server secondary ${o.secondary.address} check port ${o.secondary.checkPort}${agent(o.secondary)} backup
+`;
+}
+
+/**
  * The shipped example configuration (services/haproxy/haproxy.cfg) made
  * runnable here: the stats socket, the listener, each `server` line's
  * address, check port and agent port replaced, and the check intervals

@@ -387,6 +387,19 @@ export class Pair {
   }
 
   /**
+   * Undoes what a test did to the servers (froze or stopped a node): both
+   * nodes running, unfrozen, and replicating both ways. For beforeEach.
+   */
+  async restore(): Promise<void> {
+    for (const n of ['a', 'b'] as const) {
+      if (this.isFrozen(n)) this.thaw(n);
+      if (!this.isRunning(n)) await this.startNode(n);
+    }
+    await this.waitReplicationRunning('a');
+    await this.waitReplicationRunning('b');
+  }
+
+  /**
    * Waits until `node`'s replica I/O and SQL threads both run and
    * Seconds_Behind_Master is 0. Fails early (after 1 s) when the SQL thread
    * has stopped on an error, which does not heal by itself.
