@@ -16,7 +16,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_ID_PREFIX } from '../src/bundle-loader';
-import { Pair, quoteOptionValue } from './support/pair';
+import { Pair } from './support/pair';
+import { nodeOptionFile } from './support/lb-setup';
 import { cleanEnv } from './support/run-bin';
 import { makeTempDir } from './support/run-dir';
 
@@ -175,19 +176,7 @@ describe('code cache fallbacks, on a real pair', () => {
 
   before(async () => {
     pair = await Pair.start({ name: 'bundle' });
-    optionFile = join(dir, 'snmp.cnf');
-    const lines = [
-      '[client]',
-      `user=${quoteOptionValue(pair.monitorUser)}`,
-      `password=${quoteOptionValue(pair.monitorPassword)}`,
-      '[mysql-failover-check]',
-      'host=127.0.0.1',
-      `port=${pair.a.port}`,
-      `peer=127.0.0.1:${pair.b.port}`,
-      'table=status_example.lastcheck',
-      'timeout=5',
-    ];
-    fs.writeFileSync(optionFile, lines.join('\n') + '\n', { mode: 0o600 });
+    optionFile = nodeOptionFile(pair, 'a', dir, 'snmp', { table: 'status_example.lastcheck', timeout: '5' });
   });
   after(() => pair?.destroy());
 

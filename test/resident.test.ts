@@ -14,6 +14,7 @@ import { nodeOptionFile } from './support/lb-setup';
 import { COMMON_OPTIONS, checkSettings, parseArgs, resolveOptions, type CheckSettings } from '../src/settings';
 import { startResident, type Resident, type ResidentOptions } from '../src/resident';
 import type { Decision } from '../src/decide';
+import { until } from './support/until';
 
 const TABLE = 'status_example.lastcheck';
 let pair: Pair;
@@ -42,15 +43,6 @@ async function globalStatus(node: NodeName, name: string): Promise<number> {
 async function monitorSessions(node: NodeName): Promise<number> {
   const rows = await pair.sql(node, 'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?', [pair.monitorUser]);
   return Number(rows[0]?.n);
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not within ${timeoutMs} ms`);
 }
 
 describe('resident engine on a real pair', () => {

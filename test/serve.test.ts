@@ -16,6 +16,7 @@ import { freePort } from './support/run-dir';
 import { ask, parseResponse } from './support/exchange';
 import { runBin } from './support/run-bin';
 import { ServeProcess } from './support/serve-process';
+import { until } from './support/until';
 
 const TABLE = 'status_example.lastcheck';
 let pair: Pair;
@@ -65,15 +66,6 @@ function logLines(file: string): string[] {
 async function monitorSessions(node: NodeName): Promise<Array<{ command: string; state: string }>> {
   const rows = await pair.sql(node, 'SHOW FULL PROCESSLIST');
   return rows.filter((r) => r.User === pair.monitorUser).map((r) => ({ command: String(r.Command), state: String(r.State) }));
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not within ${timeoutMs} ms`);
 }
 
 describe('serve: usage', () => {
