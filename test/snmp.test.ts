@@ -5,7 +5,7 @@
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pair, quoteOptionValue, type NodeName } from './support/pair';
@@ -78,7 +78,11 @@ describe('mysql-failover-snmp on a real pair', () => {
     dir = mkdtempSync(join(tmpdir(), 'mfc-snmp-'));
     pair = await Pair.start({ name: 'snmp' });
   });
-  after(() => pair?.destroy());
+  after(async () => {
+    await pair?.destroy();
+    // The option files in it hold the monitor user's password.
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
   beforeEach(() => pair.restore());
 
   test('healthy: 100, and the stamp moves', async () => {
