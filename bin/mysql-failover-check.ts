@@ -16,7 +16,6 @@ import {
   helpText,
   optionSecrets,
   parseArgs,
-  parseSeconds,
   redact,
   resolveOptions,
   type OptionSpec,
@@ -25,18 +24,18 @@ import { toCheckError, type ErrorCode } from '../src/errors';
 import { Deadline } from '../src/deadline';
 import { LB_DEFAULT_TIMEOUT } from '../src/lb-probe';
 import { guardedCheck } from '../src/guarded-check';
-import { appendLogLine } from '../src/log-file';
+import { logDecision } from '../src/log-file';
 import { extendOids } from '../src/oid';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } from '../src/setup';
 import { formatStatusText, statusJson, type StatusInput } from '../src/status';
 import { processStart, VERSION } from '../src/process';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../src/agent';
 import { parseListenAddress, serve, type ListenAddress } from '../src/serve';
+import { CACHE_OPTION, parseCacheMs } from '../src/resident';
 import type { Decision } from '../src/decide';
 
 const TOOL = 'mysql-failover-check';
 export const SETUP_DEFAULT_TIMEOUT = '30';
-export const SERVE_DEFAULT_CACHE = '1';
 
 export const EXIT_OK = 0;
 export const EXIT_DOWN = 1;
@@ -55,14 +54,7 @@ const CLI_ONLY: readonly OptionSpec[] = [
   },
   { name: 'http', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HTTP health checks here', file: false },
   { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
-  {
-    name: 'cache',
-    kind: 'string',
-    arg: 'SECONDS',
-    default: SERVE_DEFAULT_CACHE,
-    help: 'serve: reuse a check\'s verdict this long (0: never)',
-    file: false,
-  },
+  { ...CACHE_OPTION, help: "serve: reuse a check's verdict this long (0: never)" },
   { ...AGENT_MAINTENANCE_OPTION, help: `serve: ${AGENT_MAINTENANCE_OPTION.help}` },
 ];
 
@@ -198,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const http = listener('http');
       const agent = listener('agent');
       if (http === undefined && agent === undefined) throw new UsageError('serve needs --http HOST:PORT or --agent HOST:PORT');
-      const cacheMs = Math.round(parseSeconds('cache', options.get('cache') ?? SERVE_DEFAULT_CACHE, { min: 0, max: 3600 }) * 1000);
+      const cacheMs = parseCacheMs(options.get('cache') ?? CACHE_OPTION.default);
       const logFile = settings.logFile;
       await serve(settings, {
         http,
@@ -217,7 +209,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           ? {}
           : {
               onCheck: (decision: Decision, elapsedMs: number) => {
-                appendLogLine(logFile, { tool: `${TOOL}-serve`, verdict: decision.verdict, reason: decision.reason, detail: decision.detail, elapsedMs });
+                logDecision(logFile, `${TOOL}-serve`, decision, elapsedMs);
               },
             }),
       });
@@ -251,13 +243,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = json ? JSON.stringify(statusJson(input, settings), null, 2) + '\n' : formatStatusText(input, settings);
     out(redact(text, secrets));
     if (stampRequested && settings.logFile !== undefined) {
-      appendLogLine(settings.logFile, {
-        tool: TOOL,
-        verdict: input.decision.verdict,
-        reason: input.decision.reason,
-        detail: redact(input.decision.detail, secrets),
-        elapsedMs: Date.now() - startedAt,
-      });
+      logDecision(settings.logFile, TOOL, { ...input.decision, detail: redact(input.decision.detail, secrets) }, Date.now() - startedAt);
     }
     return input.decision.verdict === 'UP' ? EXIT_OK : EXIT_DOWN;
   } catch (e) {

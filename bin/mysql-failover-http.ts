@@ -13,16 +13,8 @@
 import { COMMON_OPTIONS } from '../src/settings';
 import { lbDecision, startLbExecutable } from '../src/lb-probe';
 import { errorDecision } from '../src/decide';
-import {
-  headEnd,
-  MAX_REQUEST_BYTES,
-  parseRequest,
-  REQUEST_TIMEOUT_MS,
-  rejectResponse,
-  verdictResponse,
-  type ParsedRequest,
-} from '../src/http';
-import { readBounded, writeAllSync } from '../src/stdio-exchange';
+import { parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../src/http';
+import { readHttpRequest, writeAllSync } from '../src/stdio-exchange';
 import { silenceStderr, processStart } from '../src/process';
 
 const TOOL = 'mysql-failover-http';
@@ -47,12 +39,7 @@ async function readRequest(): Promise<ParsedRequest> {
   } catch {
     return parseRequest(Buffer.alloc(0), 'error');
   }
-  const r = await readBounded(stdin, {
-    maxBytes: MAX_REQUEST_BYTES,
-    timeoutMs: REQUEST_TIMEOUT_MS,
-    complete: (data) => headEnd(data) >= 0,
-  });
-  return parseRequest(r.data, r.end);
+  return readHttpRequest(stdin);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

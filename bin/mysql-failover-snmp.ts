@@ -11,17 +11,17 @@
  *   carries nothing but protocol answers, stderr nothing at all.
  */
 import { writeSync } from 'node:fs';
-import { COMMON_OPTIONS, checkSettings, parseSeconds, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
+import { COMMON_OPTIONS, checkSettings, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
 import { LB_DEFAULT_TIMEOUT, lbDecision, startLbExecutable } from '../src/lb-probe';
 import { snmpAnswer, SNMP_DOWN } from '../src/snmp';
 import { silenceStderr, processStart } from '../src/process';
 import { errorDecision, type Decision } from '../src/decide';
 import { CheckError, toCheckError } from '../src/errors';
 import { factError } from '../src/facts';
-import { appendLogLine } from '../src/log-file';
+import { logDecision } from '../src/log-file';
 import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../src/oid';
 import { PassPersistSession } from '../src/pass-persist';
-import { DEFAULT_CACHE_MS, startResident, type Resident } from '../src/resident';
+import { CACHE_OPTION, DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../src/resident';
 import { writeAllSync } from '../src/stdio-exchange';
 
 const TOOL = 'mysql-failover-snmp';
@@ -30,14 +30,7 @@ const TOOL = 'mysql-failover-snmp';
 const PERSIST_OPTIONS: readonly OptionSpec[] = [
   { name: 'persist', kind: 'boolean', help: "serve snmpd's pass_persist on stdin/stdout (see above)", file: false },
   { name: 'oid-base', kind: 'string', arg: 'OID', default: DEFAULT_PERSIST_BASE, help: 'with --persist: the OID of the pass_persist line', file: false },
-  {
-    name: 'cache',
-    kind: 'string',
-    arg: 'SECONDS',
-    default: String(DEFAULT_CACHE_MS / 1000),
-    help: 'with --persist: reuse a verdict this long',
-    file: false,
-  },
+  { ...CACHE_OPTION, help: `with --persist: ${CACHE_OPTION.help}` },
 ];
 
 export const SNMP_OPTIONS: readonly OptionSpec[] = [
@@ -109,7 +102,7 @@ async function persist(args: ParsedArgs | undefined, usageError: CheckError | un
     const oidBase = args?.values.get('oid-base');
     if (typeof oidBase === 'string') base = parsePersistBase(oidBase);
     const cache = args?.values.get('cache');
-    if (typeof cache === 'string') cacheMs = Math.round(parseSeconds('cache', cache, { min: 0, max: 3600 }) * 1000);
+    if (typeof cache === 'string') cacheMs = parseCacheMs(cache);
   } catch (e) {
     setupError ??= toCheckError(e);
   }
@@ -141,8 +134,7 @@ function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError |
   let timeoutMs = Number(LB_DEFAULT_TIMEOUT) * 1000;
   const cliLogFile = args?.values.get('log-file');
   const log = (file: string | undefined, d: Decision, elapsedMs: number): void => {
-    // A log that cannot be written must not change the answer.
-    if (file !== undefined) appendLogLine(file, { tool: TOOL, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs });
+    if (file !== undefined) logDecision(file, TOOL, d, elapsedMs);
   };
   const failed = (e: unknown): Decision => {
     const d = errorDecision(factError(e));

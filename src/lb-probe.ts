@@ -8,7 +8,7 @@ import { errorDecision, type Decision } from './decide';
 import { CheckError } from './errors';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
-import { appendLogLine } from './log-file';
+import { logDecision } from './log-file';
 import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
 import { VERSION } from './process';
 
@@ -35,8 +35,7 @@ export async function lbProbe(
     const elapsedMs = Date.now() - startedAt;
     const clean = { ...decision, detail: redact(decision.detail, secrets), steps: decision.steps.map((s) => redact(s, secrets)) };
     if (logFile !== undefined) {
-      // A log that cannot be written must not change the answer.
-      appendLogLine(logFile, { tool, verdict: clean.verdict, reason: clean.reason, detail: clean.detail, elapsedMs });
+      logDecision(logFile, tool, clean, elapsedMs);
     }
     return { decision: clean, elapsedMs };
   };

@@ -3,6 +3,7 @@
  * properly: one line, key=value, appended atomically (O_APPEND, one write).
  */
 import { appendFileSync } from 'node:fs';
+import type { Decision } from './decide';
 
 export interface LogFields {
   tool: string;
@@ -31,4 +32,13 @@ export function appendLogLine(path: string, f: LogFields): Error | undefined {
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/**
+ * The line for an LB verdict (probe, serve, pass_persist, status --stamp).
+ * A log that cannot be written must not change the answer, so the error is
+ * dropped here.
+ */
+export function logDecision(path: string, tool: string, d: Pick<Decision, 'verdict' | 'reason' | 'detail'>, elapsedMs: number): void {
+  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs });
 }

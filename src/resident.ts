@@ -21,9 +21,28 @@ import { decide, errorDecision, type Decision } from './decide';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
 import { keptSessions } from './kept-sessions';
-import { redact, type CheckSettings } from './settings';
+import { parseSeconds, redact, type CheckSettings, type OptionSpec } from './settings';
 
 export const DEFAULT_CACHE_MS = 1000;
+
+/**
+ * --cache of the resident modes (serve, snmp --persist): command line only,
+ * like everything that describes the process rather than the check. Each
+ * executable prefixes its own help.
+ */
+export const CACHE_OPTION = {
+  name: 'cache',
+  kind: 'string',
+  arg: 'SECONDS',
+  default: String(DEFAULT_CACHE_MS / 1000),
+  help: 'reuse a verdict this long',
+  file: false,
+} as const satisfies OptionSpec;
+
+/** --cache in ms: 0 (never reuse) to an hour. */
+export function parseCacheMs(text: string): number {
+  return Math.round(parseSeconds('cache', text, { min: 0, max: 3600 }) * 1000);
+}
 
 export interface ResidentOptions {
   /** How long a finished check's decision is reused, in ms (default 1000; 0 = never reuse). */

@@ -14,8 +14,8 @@ import * as net from 'node:net';
 import type { Decision } from './decide';
 import { CheckError } from './errors';
 import { agentLine, type MaintenanceState } from './agent';
-import { headEnd, MAX_REQUEST_BYTES, parseRequest, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse } from './http';
-import { readBounded } from './stdio-exchange';
+import { MAX_REQUEST_BYTES, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse } from './http';
+import { readBounded, readHttpRequest } from './stdio-exchange';
 import { startResident } from './resident';
 import { parseHostPort, type CheckSettings } from './settings';
 
@@ -58,14 +58,9 @@ export const LINGER_MS = 1000;
 export const MAX_CONNECTIONS = 4096;
 
 function answerHttp(socket: net.Socket, probe: () => Promise<Decision>): Promise<string> {
-  return readBounded(socket, {
-    maxBytes: MAX_REQUEST_BYTES,
-    timeoutMs: REQUEST_TIMEOUT_MS,
-    complete: (data) => headEnd(data) >= 0,
-  }).then(async (read) => {
-    const request = parseRequest(read.data, read.end);
-    return request.ok ? verdictResponse(await probe(), request.method) : rejectResponse(request);
-  });
+  return readHttpRequest(socket).then(async (request) =>
+    request.ok ? verdictResponse(await probe(), request.method) : rejectResponse(request),
+  );
 }
 
 async function answerAgent(socket: net.Socket, probe: () => Promise<Decision>, maintenance: MaintenanceState): Promise<string> {

@@ -9,7 +9,7 @@
  */
 import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { ReadEnd } from './http';
+import { headEnd, MAX_REQUEST_BYTES, parseRequest, REQUEST_TIMEOUT_MS, type ParsedRequest, type ReadEnd } from './http';
 
 export interface ReadResult {
   /** What was read, at most maxBytes. */
@@ -72,6 +72,16 @@ export function readBounded(stream: Readable, opts: ReadOptions): Promise<ReadRe
       finish('error');
     }
   });
+}
+
+/** One HTTP request head from `stream`, bounded like every responder's read (8 KiB, 1 s), parsed. */
+export async function readHttpRequest(stream: Readable): Promise<ParsedRequest> {
+  const r = await readBounded(stream, {
+    maxBytes: MAX_REQUEST_BYTES,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    complete: (data) => headEnd(data) >= 0,
+  });
+  return parseRequest(r.data, r.end);
 }
 
 function sleepSync(ms: number): void {
