@@ -1,9 +1,9 @@
 'use strict';
 /**
  * Probe clients for the resident-mode benchmark (bench/run.js): each probe is
- * what a balancer does, a fresh TCP connection per HTTP or agent check, or one
- * pass_persist request on a long-lived child, timed from the first byte sent
- * (or the connect) to the whole answer. Bounded: every probe gives up after
+ * what a balancer does, a fresh TCP connection per HTTP or agent check, timed
+ * from the connect to the whole answer (pass_persist is played by the tests'
+ * PersistClient). Bounded: every probe gives up after
  * PROBE_LIMIT_MS. (Storms are wrk's job, see bench/run.js.)
  */
 const net = require('node:net');
@@ -50,47 +50,6 @@ async function agentProbe(host, port) {
   return { ms: r.ms, answer: r.error ?? (r.answer.trim() || 'empty') };
 }
 
-/**
- * A pass_persist conversation with a child (its stdin/stdout): `get` of one
- * OID per probe, the answer being three lines (OID, type, value) or NONE.
- */
-function persistClient(child) {
-  let buffered = '';
-  const waiting = [];
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    buffered += d;
-    for (;;) {
-      const w = waiting[0];
-      if (!w) break;
-      const lines = buffered.split('\n');
-      if (lines.length - 1 < 1) break;
-      const need = lines[0] === 'NONE' || lines[0] === 'PONG' ? 1 : 3;
-      if (lines.length - 1 < need) break;
-      buffered = lines.slice(need).join('\n');
-      waiting.shift();
-      w(lines.slice(0, need));
-    }
-  });
-  const ask = (text) =>
-    new Promise((resolve) => {
-      const started = process.hrtime.bigint();
-      const timer = setTimeout(() => resolve({ ms: PROBE_LIMIT_MS, lines: ['timeout'] }), PROBE_LIMIT_MS);
-      waiting.push((lines) => {
-        clearTimeout(timer);
-        resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, lines });
-      });
-      child.stdin.write(text);
-    });
-  return {
-    ping: () => ask('PING\n'),
-    async get(oid) {
-      const r = await ask(`get\n${oid}\n`);
-      return { ms: r.ms, answer: r.lines.length === 3 ? String(r.lines[2]) : r.lines.join(' ') };
-    },
-  };
-}
-
 /** `n` probes one after the other. */
 async function sequential(probe, n) {
   const results = [];
@@ -119,4 +78,4 @@ function summarise(results) {
   };
 }
 
-module.exports = { httpProbe, agentProbe, persistClient, sequential, summarise };
+module.exports = { httpProbe, agentProbe, sequential, summarise };

@@ -419,17 +419,21 @@ async function residentBench(pair, files) {
       await stopResident(serve);
     }
   }
-  const persist = startResident([NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), '--persist', `--defaults-file=${files.tcp}`]);
+  // The tests' snmpd stand-in (one request written, one whole answer read).
+  const { PersistClient } = require(path.join(ROOT, 'dist/test/support/pass-persist-client.js'));
+  const client = new PersistClient([`--defaults-file=${files.tcp}`]);
   try {
-    const client = probes.persistClient(persist);
-    const get = () => client.get(PERSIST_OID);
+    const get = async () => {
+      const started = process.hrtime.bigint();
+      const lines = await client.ask(`get\n${PERSIST_OID}\n`);
+      return { ms: Number(process.hrtime.bigint() - started) / 1e6, answer: lines.length === 3 ? lines[2] : lines.join(' ') };
+    };
     await waitAnswer(get, '100');
     log(`mysql-failover-snmp --persist: ${SEQUENTIAL_PROBES} sequential gets`);
     const seq = await onServer(pair, () => probes.sequential(get, SEQUENTIAL_PROBES));
     rows.push({ name: 'snmp --persist (cache 1 s): get, one at a time', ...probes.summarise(seq.result), checks: seq.checks, maxInFlight: seq.maxInFlight });
   } finally {
-    persist.stdin.end();
-    await stopResident(persist);
+    await client.close();
   }
   return rows;
 }
@@ -572,7 +576,7 @@ async function main() {
       '',
       `\`mysql-failover-check serve\` and \`mysql-failover-snmp --persist\`, started once (clean environment), probed as`,
       'balancers do: a fresh TCP connection per HTTP or agent probe, one `get` per pass_persist probe, timed from the',
-      `connect (or the request) to the whole answer by a Node client (bench/probe-load.js). ${SEQUENTIAL_PROBES} probes one at a time,`,
+      `connect (or the request) to the whole answer by Node clients (bench/probe-load.js; test/support/pass-persist-client.ts for pass_persist). ${SEQUENTIAL_PROBES} probes one at a time,`,
       `then storms: \`wrk -t1 -cN -d${WRK_SECONDS}s -H 'Connection: close'\` with N = ${STORMS.join(' and ')} (serve closes after each answer, so every`,
       'probe is a fresh connection; wrk times from the request written to the answer read and reports no minimum).',
       '*x check_mysql* is the probe median over the single-shot check_mysql median above.',
