@@ -39,6 +39,20 @@ export interface CheckResult {
  */
 export const PEER_SHARE = 0.5;
 
+/** Row 0 of the decision table applies: the maintenance file exists. */
+export function inMaintenance(s: CheckSettings): boolean {
+  return s.maintenanceFile !== undefined && existsSync(s.maintenanceFile);
+}
+
+/** The facts while in maintenance: nothing else is looked at, no server is asked. */
+export function maintenanceFacts(): Facts {
+  return {
+    maintenance: true,
+    local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
+    peer: { configured: false },
+  };
+}
+
 export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: Deadline): Promise<CheckResult> {
   const started = Date.now();
   const dl = deadline ?? Deadline.in(s.timeoutMs);
@@ -50,12 +64,8 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
     elapsedMs: Date.now() - started,
   });
 
-  if (s.maintenanceFile !== undefined && existsSync(s.maintenanceFile)) {
-    const facts: Facts = {
-      maintenance: true,
-      local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
-      peer: { configured: false },
-    };
+  if (inMaintenance(s)) {
+    const facts = maintenanceFacts();
     return done(decide(facts, s.thresholds), facts);
   }
 

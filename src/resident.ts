@@ -16,7 +16,7 @@
  *   TIMEOUT decision and its sessions are dropped, so the next check
  *   reconnects instead of queueing behind a hung server.
  */
-import { existsSync } from 'node:fs';
+import { inMaintenance, maintenanceFacts } from './check';
 import { decide, errorDecision, type Decision } from './decide';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
@@ -58,18 +58,6 @@ export interface Resident {
   close(): Promise<void>;
 }
 
-/** The answer while the maintenance file exists: row 0 of the decision table, without a check. */
-function maintenanceDecision(s: CheckSettings): Decision {
-  return decide(
-    {
-      maintenance: true,
-      local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
-      peer: { configured: false },
-    },
-    s.thresholds,
-  );
-}
-
 export function startResident(settings: CheckSettings, opts: ResidentOptions): Resident {
   const sessions = keptSessions(settings);
   let cached: { decision: Decision; until: number } | undefined;
@@ -81,14 +69,6 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
     detail: redact(d.detail, settings.secrets),
     steps: d.steps.map((s) => redact(s, settings.secrets)),
   });
-
-  const inMaintenance = (): boolean => {
-    try {
-      return settings.maintenanceFile !== undefined && existsSync(settings.maintenanceFile);
-    } catch {
-      return false;
-    }
-  };
 
   async function check(): Promise<Decision> {
     const startedAt = Date.now();
@@ -125,7 +105,7 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
 
   return {
     probe() {
-      if (inMaintenance()) return Promise.resolve(maintenanceDecision(settings));
+      if (inMaintenance(settings)) return Promise.resolve(decide(maintenanceFacts(), settings.thresholds));
       if (cached !== undefined && Date.now() < cached.until) return Promise.resolve(cached.decision);
       if (flight !== undefined) return flight;
       if (closing) {
