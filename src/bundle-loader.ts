@@ -57,8 +57,8 @@ export function bundlePaths(name: string, root = path.join(__dirname, '..', '..'
  * checks only the source length) and this Node (V8 checks its own version
  * and flags, but a header mismatch is cheaper to find than a rejection).
  */
-function cacheHeader(bundleId: string): string {
-  return `${CACHE_MAGIC} ${process.version} ${process.arch} ${bundleId}\n`;
+function cacheHeaderPrefix(bundleId: string): string {
+  return `${CACHE_MAGIC} ${process.version} ${process.arch} ${bundleId} `;
 }
 
 /**
@@ -77,7 +77,7 @@ function readCache(file: string, bundleId: string): Buffer | undefined {
   if (nl < 0) return undefined;
   const header = buf.toString('latin1', 0, nl + 1);
   // header line = "<magic> <node> <arch> <bundle id> <sha1 of payload>\n"
-  const expected = cacheHeader(bundleId).slice(0, -1) + ' ';
+  const expected = cacheHeaderPrefix(bundleId);
   if (!header.startsWith(expected)) return undefined;
   const payload = buf.subarray(nl + 1);
   if (header.slice(expected.length, -1) !== digest(payload)) return undefined;
@@ -92,7 +92,7 @@ function digest(data: Uint8Array): string {
 export function writeCache(file: string, bundleId: string, data: Buffer): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    const header = cacheHeader(bundleId).slice(0, -1) + ` ${digest(data)}\n`;
+    const header = `${cacheHeaderPrefix(bundleId)}${digest(data)}\n`;
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header, 'latin1'), data]), { mode: 0o644 });
     fs.renameSync(tmp, file);
     return true;
