@@ -196,7 +196,6 @@ export async function main(argv: readonly string[]): Promise<number> {
         http,
         agent,
         agentMaintenance: parseMaintenanceState(options.get('agent-maintenance') ?? 'maint'),
-        timeoutMs: settings.timeoutMs,
         cacheMs,
         announce: (line) => {
           try {

@@ -180,7 +180,7 @@ export async function startServing(config: ServeConfig, probe: () => Promise<Dec
   };
 }
 
-export interface ServeRun extends ServeConfig {
+export interface ServeRun extends Omit<ServeConfig, 'timeoutMs'> {
   cacheMs: number;
   /** One line per listener once it is bound. */
   announce: (line: string) => void;
@@ -208,7 +208,7 @@ export async function serve(settings: CheckSettings, run: ServeRun): Promise<voi
   const resident = startResident(settings, { cacheMs: run.cacheMs, ...(run.onCheck ? { onCheck: run.onCheck } : {}) });
   let serving: Serving;
   try {
-    serving = await startServing(run, () => resident.probe());
+    serving = await startServing({ ...run, timeoutMs: settings.timeoutMs }, () => resident.probe());
   } catch (e) {
     await resident.close();
     throw e;
