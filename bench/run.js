@@ -76,7 +76,11 @@ let interrupted = false;
 let current;
 function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
+    const child = spawn(cmd, args, {
+      stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+    });
     current = child;
     let stdout = '';
     let stderr = '';
@@ -159,7 +163,15 @@ function writeOptionFile(file, local, peer) {
 /** One benchmarked command: argv (run without a shell), optional prepare argv, expected stdout. */
 function commands(pair, files) {
   const snmp = (file) => [...CLEAN_ENV, NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), `--defaults-file=${file}`];
-  const stale = ['mariadb', '--no-defaults', '-uroot', '-S', pair.a.socket, '-e', `UPDATE ${TABLE} SET lastcheck = UNIX_TIMESTAMP() - ${STALE_AGE}`];
+  const stale = [
+    'mariadb',
+    '--no-defaults',
+    '-uroot',
+    '-S',
+    pair.a.socket,
+    '-e',
+    `UPDATE ${TABLE} SET lastcheck = UNIX_TIMESTAMP() - ${STALE_AGE}`,
+  ];
   return [
     { name: 'mysql-failover-snmp healthy TCP', argv: snmp(files.tcp), expect: '100\n', ours: true },
     { name: 'mysql-failover-snmp healthy socket', argv: snmp(files.socket), expect: '100\n', ours: true },
@@ -198,7 +210,19 @@ async function interleavedHyperfine(cmds, work) {
   for (let round = 0; round < ROUNDS; round++) {
     const order = cmds.map((_, i) => cmds[(i + round) % cmds.length]);
     const json = path.join(work, `hyperfine-${round}.json`);
-    const args = ['-N', '--warmup', String(WARMUP), '--runs', String(perRound), '--export-json', json, '--time-unit', 'millisecond', '--style', 'none'];
+    const args = [
+      '-N',
+      '--warmup',
+      String(WARMUP),
+      '--runs',
+      String(perRound),
+      '--export-json',
+      json,
+      '--time-unit',
+      'millisecond',
+      '--style',
+      'none',
+    ];
     for (const c of order) args.push('--prepare', c.prepare ? shellQuote(c.prepare) : 'true');
     for (const c of order) args.push('--command-name', c.name);
     for (const c of order) args.push(shellQuote(c.argv));
@@ -265,7 +289,13 @@ function machine(serverVersion) {
     ['CPUs (nproc)', output('nproc', [])],
     ['CPU model', model],
     ['memory', mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown'],
-    ['load average (1/5/15 min, at the end)', os.loadavg().map((l) => l.toFixed(2)).join(' ')],
+    [
+      'load average (1/5/15 min, at the end)',
+      os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    ],
     ['kernel', `${os.type()} ${os.release()} ${os.arch()}`],
     ['OS', /^PRETTY_NAME="?([^"\n]*)/m.exec(safeRead('/etc/os-release'))?.[1] ?? 'unknown'],
     ['Node', output(NODE, ['--version'])],
@@ -398,8 +428,13 @@ async function residentBench(pair, files) {
   for (const cache of ['1', '0']) {
     const [httpPort, agentPort] = [await freePort(), await freePort()];
     const serve = startResident([
-      NODE, check, 'serve', `--defaults-file=${files.tcp}`,
-      `--http=127.0.0.1:${httpPort}`, `--agent=127.0.0.1:${agentPort}`, `--cache=${cache}`,
+      NODE,
+      check,
+      'serve',
+      `--defaults-file=${files.tcp}`,
+      `--http=127.0.0.1:${httpPort}`,
+      `--agent=127.0.0.1:${agentPort}`,
+      `--cache=${cache}`,
     ]);
     try {
       const http = () => probes.httpProbe('127.0.0.1', httpPort);
@@ -408,12 +443,27 @@ async function residentBench(pair, files) {
       const label = cache === '0' ? 'serve --cache 0' : 'serve (cache 1 s)';
       log(`${label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes, then wrk storms of ${STORMS.join(' and ')} connections`);
       const seqHttp = await onServer(pair, () => probes.sequential(http, SEQUENTIAL_PROBES));
-      rows.push({ name: `${label}: HTTP probe, one at a time`, ...probes.summarise(seqHttp.result), checks: seqHttp.checks, maxInFlight: seqHttp.maxInFlight });
+      rows.push({
+        name: `${label}: HTTP probe, one at a time`,
+        ...probes.summarise(seqHttp.result),
+        checks: seqHttp.checks,
+        maxInFlight: seqHttp.maxInFlight,
+      });
       const seqAgent = await onServer(pair, () => probes.sequential(agent, SEQUENTIAL_PROBES));
-      rows.push({ name: `${label}: agent probe, one at a time`, ...probes.summarise(seqAgent.result), checks: seqAgent.checks, maxInFlight: seqAgent.maxInFlight });
+      rows.push({
+        name: `${label}: agent probe, one at a time`,
+        ...probes.summarise(seqAgent.result),
+        checks: seqAgent.checks,
+        maxInFlight: seqAgent.maxInFlight,
+      });
       for (const connections of STORMS) {
         const storm = await onServer(pair, () => wrk(httpPort, connections));
-        rows.push({ name: `${label}: wrk, ${connections} connections, ${WRK_SECONDS} s`, ...storm.result, checks: storm.checks, maxInFlight: storm.maxInFlight });
+        rows.push({
+          name: `${label}: wrk, ${connections} connections, ${WRK_SECONDS} s`,
+          ...storm.result,
+          checks: storm.checks,
+          maxInFlight: storm.maxInFlight,
+        });
       }
     } finally {
       await stopResident(serve);
@@ -431,7 +481,12 @@ async function residentBench(pair, files) {
     await waitAnswer(get, '100');
     log(`mysql-failover-snmp --persist: ${SEQUENTIAL_PROBES} sequential gets`);
     const seq = await onServer(pair, () => probes.sequential(get, SEQUENTIAL_PROBES));
-    rows.push({ name: 'snmp --persist (cache 1 s): get, one at a time', ...probes.summarise(seq.result), checks: seq.checks, maxInFlight: seq.maxInFlight });
+    rows.push({
+      name: 'snmp --persist (cache 1 s): get, one at a time',
+      ...probes.summarise(seq.result),
+      checks: seq.checks,
+      maxInFlight: seq.maxInFlight,
+    });
   } finally {
     await client.close();
   }
@@ -450,7 +505,15 @@ const STORMS = [Math.max(1, Math.round(BURST / 10)), BURST];
  * 1000 sockets in one tick blocks its own event loop for longer than the answers take.
  */
 async function wrk(port, connections) {
-  const r = await run('wrk', ['-t1', `-c${connections}`, `-d${WRK_SECONDS}s`, '--latency', '-H', 'Connection: close', `http://127.0.0.1:${port}/`]);
+  const r = await run('wrk', [
+    '-t1',
+    `-c${connections}`,
+    `-d${WRK_SECONDS}s`,
+    '--latency',
+    '-H',
+    'Connection: close',
+    `http://127.0.0.1:${port}/`,
+  ]);
   const ms = (text) => {
     const m = /^([\d.]+)(us|ms|s)$/.exec(text);
     if (!m) throw new Error(`wrk: cannot read the latency ${JSON.stringify(text)}`);
@@ -489,7 +552,9 @@ function residentTable(rows, checkMysqlMedian) {
     (r.median / checkMysqlMedian).toFixed(3),
     String(r.checks),
     String(r.maxInFlight),
-    Object.entries(r.answers).map(([a, n]) => `${a} x${n}`).join(', '),
+    Object.entries(r.answers)
+      .map(([a, n]) => `${a} x${n}`)
+      .join(', '),
   ]);
   return renderTable(header, body);
 }

@@ -37,8 +37,18 @@ export const PLUGIN_DEFAULT_TIMEOUT = '10';
 const PLUGIN_ONLY: readonly OptionSpec[] = [
   { name: 'warning', short: 'w', kind: 'string', arg: 'RANGE', help: 'replication lag (seconds) range: WARNING outside it' },
   { name: 'critical', short: 'c', kind: 'string', arg: 'RANGE', help: 'replication lag (seconds) range: CRITICAL outside it' },
-  { name: 'heartbeat-warning', kind: 'string', arg: 'RANGE', help: 'heartbeat age (seconds) range: WARNING outside it (default: not checked)' },
-  { name: 'heartbeat-critical', kind: 'string', arg: 'RANGE', help: 'heartbeat age (seconds) range: CRITICAL outside it (default: not checked)' },
+  {
+    name: 'heartbeat-warning',
+    kind: 'string',
+    arg: 'RANGE',
+    help: 'heartbeat age (seconds) range: WARNING outside it (default: not checked)',
+  },
+  {
+    name: 'heartbeat-critical',
+    kind: 'string',
+    arg: 'RANGE',
+    help: 'heartbeat age (seconds) range: CRITICAL outside it (default: not checked)',
+  },
   { name: 'verbose', short: 'v', kind: 'boolean', help: 'add detail lines: channels, last errors, the decision path', file: false },
 ];
 
@@ -150,8 +160,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let secrets: string[] = [];
   let logFile: string | undefined;
   let report: PluginReport;
-  let extraDetails: string[] = [];
-  let lbReason = 'error';
+  let extraDetails: string[];
+  let lbReason: string;
   try {
     const o = resolveOptions(args, PLUGIN_OPTIONS);
     secrets = optionSecrets(o);

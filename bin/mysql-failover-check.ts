@@ -43,7 +43,12 @@ export const EXIT_USAGE = 2;
 
 const CLI_ONLY: readonly OptionSpec[] = [
   { name: 'json', kind: 'boolean', help: 'status/oid: print JSON instead of text', file: false },
-  { name: 'stamp', kind: 'boolean', help: 'status: stamp the heartbeat when the verdict says so, as the load balancer probe does', file: false },
+  {
+    name: 'stamp',
+    kind: 'boolean',
+    help: 'status: stamp the heartbeat when the verdict says so, as the load balancer probe does',
+    file: false,
+  },
   {
     name: 'monitor-user',
     kind: 'string',
@@ -153,7 +158,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return EXIT_OK;
     }
-    if (command !== 'status' && command !== 'setup' && command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    if (command !== 'status' && command !== 'setup' && command !== 'serve')
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
     if (command === 'setup' && (json || args.values.get('stamp') === true)) {
       throw new UsageError('--json and --stamp are for status');

@@ -29,7 +29,14 @@ const TOOL = 'mysql-failover-snmp';
 /** Command line only: they describe this process, not the check the other executables share. */
 const PERSIST_OPTIONS: readonly OptionSpec[] = [
   { name: 'persist', kind: 'boolean', help: "serve snmpd's pass_persist on stdin/stdout (see above)", file: false },
-  { name: 'oid-base', kind: 'string', arg: 'OID', default: DEFAULT_PERSIST_BASE, help: 'with --persist: the OID of the pass_persist line', file: false },
+  {
+    name: 'oid-base',
+    kind: 'string',
+    arg: 'OID',
+    default: DEFAULT_PERSIST_BASE,
+    help: 'with --persist: the OID of the pass_persist line',
+    file: false,
+  },
   { ...CACHE_OPTION, help: `with --persist: ${CACHE_OPTION.help}` },
 ];
 

@@ -5,9 +5,10 @@
  * (tsc, then the bundles and code caches of scripts/build.js), creates a run directory and a MariaDB template data directory,
  * runs the compiled tests with node:test one file at a time, and always
  * cleans up (kills leftover servers and other registered processes, removes
- * the run directory), also on SIGINT/SIGTERM. Exits with the runner's code.
+ * the run directory), also on SIGINT/SIGTERM. Exits with the runner's code;
+ * a full run (no files named) also runs `npm run lint` and fails if it does.
  *
- *   npm test                                  all tests (test/**\/*.test.ts, compiled)
+ *   npm test                                  all tests (test/**\/*.test.ts, compiled) and the lint
  *   npm test -- dist/test/pair.test.js        just these files (test/x.test.ts also accepted)
  *   npm test -- --test-name-pattern=freeze    node --test options pass through
  *
@@ -109,6 +110,17 @@ function ensurePrerequisites() {
   }
   const still = PREREQUISITES.filter((p) => !findExecutable(p.command)).map((p) => p.command);
   if (still.length) fail(`still missing after installing: ${still.join(', ')}`);
+}
+
+/** `npm run lint` (Prettier, then ESLint); returns whether it passed. Its findings go to the terminal. */
+function lint() {
+  const npm = process.env.npm_execpath;
+  const r = npm
+    ? spawnSync(process.execPath, [npm, 'run', '--silent', 'lint'], { cwd: ROOT, stdio: 'inherit' })
+    : spawnSync('npm', ['run', '--silent', 'lint'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.error) fail(`could not run the lint: ${r.error.message}`);
+  if (r.signal) interrupted(r.signal);
+  return r.status === 0;
 }
 
 function build() {
@@ -297,6 +309,10 @@ function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  const args = process.argv.slice(2).map(mapArg);
+  const hasFiles = args.some((a) => !a.startsWith('-'));
+  // A full run is what CI runs: the lint belongs to it. A run of named files is a developer's loop.
+  const lintPassed = hasFiles ? true : lint();
   ensurePrerequisites();
   build();
   log(`built in ${Date.now() - t0} ms`);
@@ -323,8 +339,6 @@ function main() {
   }
   log(`template datadir ready in ${Date.now() - t1} ms: ${template}`);
 
-  const args = process.argv.slice(2).map(mapArg);
-  const hasFiles = args.some((a) => !a.startsWith('-'));
   const files = hasFiles ? [] : discoverTests();
   if (!hasFiles && files.length === 0) fail('no test files found (test/**/*.test.ts)');
 
@@ -350,6 +364,10 @@ function main() {
     let exitCode = code === null ? 1 : code;
     if (signalled) exitCode = 128 + (os.constants.signals[signalled] || 2);
     else if (sig) exitCode = 128 + (os.constants.signals[sig] || 1);
+    else if (exitCode === 0 && !lintPassed) {
+      log('the tests passed, but npm run lint did not (see above)');
+      exitCode = 1;
+    }
     log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${exitCode}`);
     process.exit(exitCode);
   });

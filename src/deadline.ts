@@ -36,12 +36,7 @@ export class Deadline {
  * the deadline passes first; `onTimeout` then releases whatever `start` holds
  * (destroys a socket), so nothing is left waiting behind the answer.
  */
-export function withDeadline<T>(
-  deadline: Deadline,
-  what: string,
-  start: () => Promise<T>,
-  onTimeout: () => void,
-): Promise<T> {
+export function withDeadline<T>(deadline: Deadline, what: string, start: () => Promise<T>, onTimeout: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {

@@ -48,9 +48,7 @@ export interface FactError {
   message: string;
 }
 
-export type LocalFacts =
-  | { ok: true; heartbeat: Heartbeat; channels: ReplicaChannel[] }
-  | { ok: false; error: FactError };
+export type LocalFacts = { ok: true; heartbeat: Heartbeat; channels: ReplicaChannel[] } | { ok: false; error: FactError };
 
 export type PeerFacts = { configured: false } | { configured: true; ok: true } | { configured: true; ok: false; error: FactError };
 
@@ -145,10 +143,7 @@ export function decide(facts: Facts, t: Thresholds): Decision {
   // Row 4
   const channels = selectChannels(local.channels, t.channel);
   if (channels.length === 0) {
-    const what =
-      t.channel === undefined
-        ? 'no replication configured'
-        : `replication channel '${t.channel}' not configured`;
+    const what = t.channel === undefined ? 'no replication configured' : `replication channel '${t.channel}' not configured`;
     steps.push(what);
     return result('DOWN', 'not-a-replica', what, false);
   }
@@ -163,10 +158,7 @@ export function decide(facts: Facts, t: Thresholds): Decision {
 
   // Rows 6 and 7
   const behind = channels.filter((c) => c.lag !== null && c.lag > t.maxLag);
-  const worst = behind.reduce<ReplicaChannel | undefined>(
-    (w, c) => (w === undefined || (c.lag ?? 0) > (w.lag ?? 0) ? c : w),
-    undefined,
-  );
+  const worst = behind.reduce<ReplicaChannel | undefined>((w, c) => (w === undefined || (c.lag ?? 0) > (w.lag ?? 0) ? c : w), undefined);
   if (worst === undefined) {
     const maxLag = Math.max(...channels.map((c) => c.lag ?? 0));
     return result('UP', 'caught-up', `replication caught up (lag ${maxLag} s <= ${t.maxLag} s)`, true);

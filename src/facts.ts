@@ -101,12 +101,7 @@ export async function probePeer(sessions: SessionSource, configured: boolean, de
 }
 
 /** Stamps the heartbeat (committed); rejects with a CheckError. */
-export async function stampHeartbeat(
-  session: Session,
-  table: TableName,
-  read: HeartbeatRead,
-  deadline: Deadline,
-): Promise<void> {
+export async function stampHeartbeat(session: Session, table: TableName, read: HeartbeatRead, deadline: Deadline): Promise<void> {
   await session.execute(stampSessionSql(deadline.remaining() / 1000), [], deadline);
   const { sql, params } = stampSql(table, read.keyed, read.node);
   const result = await session.execute(sql, params, deadline);

@@ -15,15 +15,9 @@ export const ANSWER_MARGIN_MS = 100;
 const GUARD_SLACK_MS = 40;
 
 /** When the guard fires, `decision` is the DOWN `error` every caller reports for it. */
-export type GuardedResult =
-  | { timedOut: false; result: CheckResult }
-  | { timedOut: true; elapsedMs: number; decision: Decision };
+export type GuardedResult = { timedOut: false; result: CheckResult } | { timedOut: true; elapsedMs: number; decision: Decision };
 
-export async function guardedCheck(
-  settings: CheckSettings,
-  opts: CheckOptions,
-  startedAt: number,
-): Promise<GuardedResult> {
+export async function guardedCheck(settings: CheckSettings, opts: CheckOptions, startedAt: number): Promise<GuardedResult> {
   const deadline = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
   let timer: NodeJS.Timeout | undefined;
   // The last line of defence: should any step ignore its deadline, the answer still goes out in time.

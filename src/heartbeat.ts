@@ -36,10 +36,7 @@ export function parseTableName(text: string): TableName {
   const [database, table] = parts as [string, string];
   for (const part of [database, table]) {
     if (!IDENTIFIER.test(part) || /^\d+$/.test(part)) {
-      throw new CheckError(
-        'USAGE',
-        `--table: ${JSON.stringify(part)} is not a plain identifier (letters, digits, _ and $, at most 64)`,
-      );
+      throw new CheckError('USAGE', `--table: ${JSON.stringify(part)} is not a plain identifier (letters, digits, _ and $, at most 64)`);
     }
   }
   return { database, table };
@@ -95,10 +92,7 @@ function num(value: unknown): number | null {
  * Interprets the rows of readHeartbeatSql. `node` is --node; by default the
  * server's server_id, which replication already requires to be unique.
  */
-export function interpretHeartbeatRows(
-  rows: readonly Record<string, unknown>[],
-  node: string | undefined,
-): HeartbeatRead {
+export function interpretHeartbeatRows(rows: readonly Record<string, unknown>[], node: string | undefined): HeartbeatRead {
   const first = rows[0];
   if (first === undefined) {
     throw new CheckError('BAD_HEARTBEAT_TABLE', 'heartbeat query returned no row');

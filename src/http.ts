@@ -28,8 +28,7 @@ export type Method = (typeof METHODS)[number];
 export type ReadEnd = 'complete' | 'eof' | 'limit' | 'timeout' | 'error';
 
 export type ParsedRequest =
-  | { ok: true; method: Method; target: string; version: 'HTTP/1.0' | 'HTTP/1.1' }
-  | { ok: false; status: 400 | 405; problem: string };
+  { ok: true; method: Method; target: string; version: 'HTTP/1.0' | 'HTTP/1.1' } | { ok: false; status: 400 | 405; problem: string };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -76,7 +75,10 @@ export function parseRequest(data: Uint8Array, end: ReadEnd): ParsedRequest {
   if (stop < 0) return bad('no complete request head');
   // latin1 maps every byte to one character, so nothing is lost or merged.
   const text = Buffer.from(data.buffer, data.byteOffset, stop).toString('latin1');
-  const lines = text.replace(/^[\r\n]+/, '').split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = text
+    .replace(/^[\r\n]+/, '')
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   // The head ends with an empty line, which split() turns into two empty strings.
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const requestLine = lines.shift() ?? '';

@@ -23,12 +23,7 @@ export interface ProbeOutcome {
  * Runs one LB probe. `startedAt` is when the process started, so the deadline
  * covers Node's own start-up too.
  */
-export async function lbProbe(
-  tool: string,
-  args: ParsedArgs,
-  specs: readonly OptionSpec[],
-  startedAt: number,
-): Promise<ProbeOutcome> {
+export async function lbProbe(tool: string, args: ParsedArgs, specs: readonly OptionSpec[], startedAt: number): Promise<ProbeOutcome> {
   let logFile = typeof args.values.get('log-file') === 'string' ? (args.values.get('log-file') as string) : undefined;
   let secrets: string[] = [];
   const finish = (decision: Decision): ProbeOutcome => {
@@ -57,9 +52,7 @@ export async function lbProbe(
  * --version answered; a usage error kept, not thrown, because the balancer
  * still gets its (fail-safe) answer.
  */
-export type LbStart =
-  | { done: true; text: string }
-  | { done: false; args: ParsedArgs | undefined; usageError: CheckError | undefined };
+export type LbStart = { done: true; text: string } | { done: false; args: ParsedArgs | undefined; usageError: CheckError | undefined };
 
 export function startLbExecutable(tool: string, usage: string, specs: readonly OptionSpec[], argv: readonly string[]): LbStart {
   let args: ParsedArgs | undefined;

@@ -94,8 +94,7 @@ export function classifyMysqlError(e: unknown, during: string): CheckError {
   const code = typeof err.code === 'string' ? err.code : 'UNKNOWN';
   const errno = typeof err.errno === 'number' && err.errno > 0 ? err.errno : undefined;
   const serverMessage = typeof err.message === 'string' ? err.message : String(e);
-  const kind: ErrorCode =
-    BY_CODE[code] ?? (errno !== undefined && errno < 4000 && errno >= 1000 ? 'QUERY_FAILED' : 'CONNECT_FAILED');
+  const kind: ErrorCode = BY_CODE[code] ?? (errno !== undefined && errno < 4000 && errno >= 1000 ? 'QUERY_FAILED' : 'CONNECT_FAILED');
   const label = errno !== undefined ? `${code} (${errno})` : code;
   const text = errno !== undefined ? `${during}: ${label}: ${serverMessage}` : `${during}: ${label}`;
   return new CheckError(kind, text, errno === undefined ? { cause: e } : { cause: e, serverErrno: errno });
@@ -166,9 +165,7 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
   const session: Session = {
     query(sql, params, dl) {
       return command<Row[]>('query', dl, (settle) =>
-        conn.query({ sql, values: params as unknown[] }, (err, rows) =>
-          settle(err, Array.isArray(rows) ? (rows as Row[]) : []),
-        ),
+        conn.query({ sql, values: params as unknown[] }, (err, rows) => settle(err, Array.isArray(rows) ? (rows as Row[]) : [])),
       );
     },
     execute(sql, params, dl) {

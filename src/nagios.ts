@@ -41,7 +41,10 @@ export function parseTimeoutOption(text: string): { seconds: string; state: Nagi
   const colon = text.indexOf(':');
   if (colon === -1) return { seconds: text, state: 'CRITICAL' };
   const seconds = text.slice(0, colon);
-  const stateText = text.slice(colon + 1).trim().toUpperCase();
+  const stateText = text
+    .slice(colon + 1)
+    .trim()
+    .toUpperCase();
   const byNumber: Record<string, NagiosState> = { '0': 'OK', '1': 'WARNING', '2': 'CRITICAL', '3': 'UNKNOWN' };
   const state = byNumber[stateText] ?? (stateText in EXIT_CODE ? (stateText as NagiosState) : undefined);
   if (state === undefined) {

@@ -36,10 +36,7 @@ const EXTEND_NAME = /^[\x21-\x7e]{1,100}$/;
 
 export function extendIndex(name: string): string {
   if (!EXTEND_NAME.test(name)) {
-    throw new CheckError(
-      'USAGE',
-      `extend name must be 1 to 100 printable ASCII characters without spaces, got ${JSON.stringify(name)}`,
-    );
+    throw new CheckError('USAGE', `extend name must be 1 to 100 printable ASCII characters without spaces, got ${JSON.stringify(name)}`);
   }
   const bytes = Array.from(Buffer.from(name, 'ascii'));
   return [bytes.length, ...bytes].join('.');

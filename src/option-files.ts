@@ -260,6 +260,8 @@ function unescapeValue(buf: string, v: number, ve: number): string {
     if (ch === '\\' && i !== ve - 1) {
       i++;
       const n = buf[i] as string;
+      // A table, one escape a line.
+      // prettier-ignore
       switch (n) {
         case 'n': out += '\n'; break;
         case 't': out += '\t'; break;
@@ -341,10 +343,7 @@ function scan(text: string, sink: ScanSink): void {
     }
 
     if (group === null) {
-      throw mariadbError(
-        'OPTION_FILE_SYNTAX',
-        `Found option without preceding group in option file ${sink.file} at line ${line}`,
-      );
+      throw mariadbError('OPTION_FILE_SYNTAX', `Found option without preceding group in option file ${sink.file} at line ${line}`);
     }
 
     const cut = endOfContent(buf, p);
@@ -618,7 +617,10 @@ function includeDir(ctx: Context, dirArg: string, depth: number, file: string, l
       const ent = handle.readSync();
       if (ent === null) break;
       if (names.length >= LIMITS.maxDirEntries) {
-        throw new CheckError('OPTION_FILE_TOO_LARGE', `!includedir ${dirArg} in ${file} at line ${line} lists more than ${LIMITS.maxDirEntries} entries`);
+        throw new CheckError(
+          'OPTION_FILE_TOO_LARGE',
+          `!includedir ${dirArg} in ${file} at line ${line} lists more than ${LIMITS.maxDirEntries} entries`,
+        );
       }
       names.push(ent.name as unknown as Buffer);
     }

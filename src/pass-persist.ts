@@ -223,10 +223,7 @@ export class PassPersistSession {
   private async decision(): Promise<Decision> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Decision>((resolve) => {
-      timer = setTimeout(
-        () => resolve(errorDecision({ code: 'TIMEOUT', message: 'no verdict within --timeout' })),
-        this.opts.deadlineMs(),
-      );
+      timer = setTimeout(() => resolve(errorDecision({ code: 'TIMEOUT', message: 'no verdict within --timeout' })), this.opts.deadlineMs());
     });
     // Through then(): a decide() that throws instead of rejecting must not break the queue either.
     const decided = Promise.resolve()

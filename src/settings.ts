@@ -62,7 +62,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
   { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
   { name: 'table', kind: 'string', arg: 'DB.TABLE', default: DEFAULT_TABLE, help: 'heartbeat table' },
-  { name: 'node', kind: 'string', arg: 'NAME', default: 'the server\'s server_id', help: 'row of a keyed heartbeat table' },
+  { name: 'node', kind: 'string', arg: 'NAME', default: "the server's server_id", help: 'row of a keyed heartbeat table' },
   { name: 'fresh', kind: 'string', arg: 'SECONDS', default: '20', help: 'a heartbeat at most this old is fresh' },
   { name: 'max-lag', kind: 'string', arg: 'SECONDS', default: '1', help: 'replication lag still counted as caught up' },
   { name: 'channel', kind: 'string', arg: 'NAME', help: 'evaluate only this replication channel (default: all)' },
@@ -110,10 +110,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
   const args = argv.map((a) => (a === '--no-defaults' ? '--no_defaults_flag' : a));
   const parsed = minimist(args as string[], {
     string: specs.filter((s) => s.kind === 'string').flatMap((s) => (s.short ? [s.name, s.short] : [s.name])),
-    boolean: [
-      ...specs.filter((s) => s.kind === 'boolean').flatMap((s) => (s.short ? [s.name, s.short] : [s.name])),
-      'no_defaults_flag',
-    ],
+    boolean: [...specs.filter((s) => s.kind === 'boolean').flatMap((s) => (s.short ? [s.name, s.short] : [s.name])), 'no_defaults_flag'],
     alias: Object.fromEntries(specs.filter((s) => s.short !== undefined).map((s) => [s.short as string, s.name])),
     unknown: (arg: string) => {
       if (arg.startsWith('-') && arg !== '-') {
@@ -307,9 +304,7 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
       maxLag: parseSeconds('max-lag', o.get('max-lag') ?? '1', { min: 0, max: 31_536_000 }),
       channel,
     },
-    timeoutMs: Math.round(
-      parseSeconds('timeout', o.get('timeout') ?? defaults.timeout, { min: 0.1, max: 3600 }) * 1000,
-    ),
+    timeoutMs: Math.round(parseSeconds('timeout', o.get('timeout') ?? defaults.timeout, { min: 0.1, max: 3600 }) * 1000),
     maintenanceFile: o.get('maintenance-file'),
     logFile: o.get('log-file'),
     secrets: optionSecrets(o),

@@ -87,10 +87,7 @@ export function accountSql(a: Account): string {
 /** The statements the monitor user needs: read replica status, read and stamp the heartbeat. */
 export function grantStatements(f: ServerFlavour, table: TableName, account: Account): string[] {
   const who = accountSql(account);
-  return [
-    `GRANT ${monitorPrivilege(f).privilege} ON *.* TO ${who};`,
-    `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(table)} TO ${who};`,
-  ];
+  return [`GRANT ${monitorPrivilege(f).privilege} ON *.* TO ${who};`, `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(table)} TO ${who};`];
 }
 
 export type TableShape = 'keyed' | 'one-row' | 'unusable';
@@ -123,26 +120,13 @@ async function columnsOf(session: Session, table: TableName, deadline: Deadline)
 }
 
 /** Creates what is missing; throws a CheckError (the table exists with an unusable shape: BAD_HEARTBEAT_TABLE). */
-export async function runSetup(
-  endpoint: Endpoint,
-  table: TableName,
-  account: Account,
-  deadline: Deadline,
-): Promise<SetupReport> {
+export async function runSetup(endpoint: Endpoint, table: TableName, account: Account, deadline: Deadline): Promise<SetupReport> {
   const session = await connect(endpoint, deadline, 'local server');
   try {
-    const [info] = await session.query(
-      'SELECT @@version AS version, @@version_comment AS comment, @@server_id AS server_id',
-      [],
-      deadline,
-    );
+    const [info] = await session.query('SELECT @@version AS version, @@version_comment AS comment, @@server_id AS server_id', [], deadline);
     const server = detectFlavour(String(info?.['version'] ?? ''), String(info?.['comment'] ?? ''));
     // DDL waits for metadata locks; never past our deadline.
-    await session.execute(
-      `SET SESSION lock_wait_timeout = ${lockWaitSeconds(deadline.remaining() / 1000)}`,
-      [],
-      deadline,
-    );
+    await session.execute(`SET SESSION lock_wait_timeout = ${lockWaitSeconds(deadline.remaining() / 1000)}`, [], deadline);
 
     let databaseCreated = false;
     const schemas = await session.query(
@@ -192,10 +176,7 @@ export async function runSetup(
  */
 export function formatSetupReport(r: SetupReport, table: TableName, account: Account): string {
   const t = quoteTable(table);
-  const shape =
-    r.shape === 'keyed'
-      ? 'keyed (one row per node)'
-      : 'original one-row schema (lastcheck only; both nodes share the row)';
+  const shape = r.shape === 'keyed' ? 'keyed (one row per node)' : 'original one-row schema (lastcheck only; both nodes share the row)';
   const lines = [
     `-- server: ${r.server.version} (${r.server.flavour} ${r.server.major}.${r.server.minor}.${r.server.patch}), server_id ${r.serverId}`,
     `-- database \`${table.database}\`: ${r.databaseCreated ? 'created' : 'exists, kept'}`,

@@ -54,10 +54,14 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
       const hb = s.heartbeat;
       if (hb) row('', `${hb.version}, server_id ${hb.serverId}`);
       const which = hb ? (hb.keyed ? `keyed, row of node '${hb.node}'` : 'one-row table') : '';
-      row('heartbeat', `${table}${which ? ` (${which})` : ''}: ${describeHeartbeat(facts.local.heartbeat)} (fresh up to ${settings.thresholds.fresh} s)`);
+      row(
+        'heartbeat',
+        `${table}${which ? ` (${which})` : ''}: ${describeHeartbeat(facts.local.heartbeat)} (fresh up to ${settings.thresholds.fresh} s)`,
+      );
     }
     if (settings.peer === undefined) row('peer', 'none configured');
-    else if (facts.peer.configured && !facts.peer.ok) row('peer', `${describeEndpoint(settings.peer)}: unreachable: ${facts.peer.error.message}`);
+    else if (facts.peer.configured && !facts.peer.ok)
+      row('peer', `${describeEndpoint(settings.peer)}: unreachable: ${facts.peer.error.message}`);
     else row('peer', `${describeEndpoint(settings.peer)}: reachable`);
     if (facts.local.ok) {
       const channels = selectChannels(facts.local.channels, settings.thresholds.channel);

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { binPath, type Inetd } from './support/inetd';
 import { ResponderFixture, assertQuiet } from './support/responder-fixture';
 import { ask, FakeServer } from './support/exchange';
@@ -56,9 +55,7 @@ describe('maintenance file', () => {
     try {
       const cli = await agent([`--maintenance-file=${maintenanceFile}`, '--no-defaults', '--agent-maintenance=drain']);
       assert.equal((await ask(cli.port, '')).text, 'drain #maintenance\n');
-      const file = await agent([
-        `--defaults-file=${optionFile('d', [`maintenance-file=${maintenanceFile}`, 'agent-maintenance=DRAIN'])}`,
-      ]);
+      const file = await agent([`--defaults-file=${optionFile('d', [`maintenance-file=${maintenanceFile}`, 'agent-maintenance=DRAIN'])}`]);
       assert.equal((await ask(file.port, '')).text, 'drain #maintenance\n');
       // The command line wins over the option file.
       const both = await agent([
@@ -85,7 +82,12 @@ describe('failing safe', () => {
   });
 
   test('bad options and a bad --agent-maintenance are "down ready #error"', async () => {
-    for (const args of [['--no-such-option'], ['stray'], ['--no-defaults', '--agent-maintenance=off'], ['--defaults-file=/nonexistent.cnf']]) {
+    for (const args of [
+      ['--no-such-option'],
+      ['stray'],
+      ['--no-defaults', '--agent-maintenance=off'],
+      ['--defaults-file=/nonexistent.cnf'],
+    ]) {
       const d = await agent(args);
       assert.equal((await ask(d.port, '')).text, 'down ready #error\n', args.join(' '));
       assertQuiet(d);

@@ -42,7 +42,11 @@ describe('agentLine', () => {
     for (const [d, m] of all) {
       const line = agentLine(d, m);
       assert.match(line, /^[^\r\n]+\n$/);
-      const words = line.trimEnd().split('#')[0]!.trim().split(/[ \t,]+/);
+      const words = line
+        .trimEnd()
+        .split('#')[0]!
+        .trim()
+        .split(/[ \t,]+/);
       for (const w of words) assert.ok(known.has(w), `${JSON.stringify(w)} in ${JSON.stringify(line)}`);
       const description = line.trimEnd().split('#')[1];
       if (description !== undefined) assert.match(description, /^[a-z-]+$/);
@@ -56,7 +60,10 @@ describe('parseMaintenanceState', () => {
     assert.equal(parseMaintenanceState('DRAIN'), 'drain');
     assert.equal(parseMaintenanceState(' drain '), 'drain');
     for (const bad of ['', 'down', 'ready', 'maintenance', 'stopped']) {
-      assert.throws(() => parseMaintenanceState(bad), (e: unknown) => (e as { code?: string }).code === 'USAGE');
+      assert.throws(
+        () => parseMaintenanceState(bad),
+        (e: unknown) => (e as { code?: string }).code === 'USAGE',
+      );
     }
   });
 });

@@ -22,9 +22,7 @@ import { cleanEnv } from './support/run-bin';
 import { makeTempDir } from './support/run-dir';
 
 const REPO = join(__dirname, '..', '..');
-const EXECUTABLES = Object.keys(
-  (JSON.parse(fs.readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin,
-);
+const EXECUTABLES = Object.keys((JSON.parse(fs.readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin);
 const SNMP = 'mysql-failover-snmp';
 
 interface Run {

@@ -30,11 +30,30 @@ async function oids(name: string): Promise<string[]> {
   const r = await runBin('mysql-failover-check', ['oid', name]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
-  return r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0] as string);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0] as string);
 }
 
 async function get(oid: string, community = COMMUNITY): Promise<string> {
-  const { stdout } = await run(snmpget as string, ['-v2c', '-c', community, '-On', '-Oqv', '-M', '/nonexistent', '-m', '', '-t', '2', '-r', '2', `127.0.0.1:${port}`, oid]);
+  const { stdout } = await run(snmpget as string, [
+    '-v2c',
+    '-c',
+    community,
+    '-On',
+    '-Oqv',
+    '-M',
+    '/nonexistent',
+    '-m',
+    '',
+    '-t',
+    '2',
+    '-r',
+    '2',
+    `127.0.0.1:${port}`,
+    oid,
+  ]);
   return stdout.trim();
 }
 
@@ -82,7 +101,21 @@ describe('oid NAME against snmpd', { skip: missing }, () => {
     const until = Date.now() + 15_000;
     for (;;) {
       try {
-        await run(snmpget as string, ['-v2c', '-c', COMMUNITY, '-t', '0.3', '-r', '0', '-M', '/nonexistent', '-m', '', `127.0.0.1:${port}`, '1.3.6.1.2.1.1.3.0']);
+        await run(snmpget as string, [
+          '-v2c',
+          '-c',
+          COMMUNITY,
+          '-t',
+          '0.3',
+          '-r',
+          '0',
+          '-M',
+          '/nonexistent',
+          '-m',
+          '',
+          `127.0.0.1:${port}`,
+          '1.3.6.1.2.1.1.3.0',
+        ]);
         break;
       } catch (e) {
         if (Date.now() > until) throw e;

@@ -107,7 +107,10 @@ describe('mysql-failover-check on a real pair', () => {
     assert.deepEqual({ a: await gtidPos('a'), b: await gtidPos('b') }, before, 'setup wrote to the binlog');
     for (const node of ['a', 'b'] as const) {
       const rows = await pair.sql(node, `SELECT node, lastcheck FROM ${HEARTBEAT}`);
-      assert.deepEqual(rows.map((x) => [x.node, Number(x.lastcheck)]), [['keep-me', 12345]]);
+      assert.deepEqual(
+        rows.map((x) => [x.node, Number(x.lastcheck)]),
+        [['keep-me', 12345]],
+      );
     }
   });
 
@@ -125,8 +128,14 @@ describe('mysql-failover-check on a real pair', () => {
     assert.equal(bad.stdout, '');
     assert.match(bad.stderr, /`other`.`t` exists but has no lastcheck column \(columns: id, note\); left untouched/);
     const cols = await pair.sql('a', 'SHOW COLUMNS FROM other.t');
-    assert.deepEqual(cols.map((c) => c.Field), ['id', 'note']);
-    assert.deepEqual((await pair.sql('a', 'SELECT note FROM other.t')).map((x) => x.note), ['data']);
+    assert.deepEqual(
+      cols.map((c) => c.Field),
+      ['id', 'note'],
+    );
+    assert.deepEqual(
+      (await pair.sql('a', 'SELECT note FROM other.t')).map((x) => x.note),
+      ['data'],
+    );
   });
 
   test('status: the facts and the decision path in words, not stamping', async () => {
@@ -135,7 +144,10 @@ describe('mysql-failover-check on a real pair', () => {
     assert.equal(r.stderr, '');
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], `local server  127.0.0.1:${pair.a.port}`);
-    assert.ok(lines.includes("heartbeat     mysql_failover.heartbeat (keyed, row of node '1'): no heartbeat row (fresh up to 20 s)"), r.stdout);
+    assert.ok(
+      lines.includes("heartbeat     mysql_failover.heartbeat (keyed, row of node '1'): no heartbeat row (fresh up to 20 s)"),
+      r.stdout,
+    );
     assert.ok(lines.includes(`peer          127.0.0.1:${pair.b.port}: reachable`), r.stdout);
     assert.ok(lines.includes('replication   default channel: IO Yes, SQL Yes, lag 0 s'), r.stdout);
     assert.ok(lines.includes('decision path'));
@@ -144,7 +156,10 @@ describe('mysql-failover-check on a real pair', () => {
     assert.ok(lines.includes('heartbeat not stamped: the stamp was tried and rolled back (--stamp writes it, as the load balancer does)'));
     assert.doesNotMatch(r.stdout, /setup 'pw'/);
     // Nothing stamped.
-    assert.deepEqual((await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node), ['keep-me']);
+    assert.deepEqual(
+      (await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node),
+      ['keep-me'],
+    );
   });
 
   test('status: a stamp the server would refuse (read_only) gives the DOWN the LB would get, nothing written', async () => {
@@ -156,7 +171,10 @@ describe('mysql-failover-check on a real pair', () => {
     } finally {
       await pair.sql('a', 'SET GLOBAL read_only = 0');
     }
-    assert.deepEqual((await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node), ['keep-me']);
+    assert.deepEqual(
+      (await pair.sql('a', `SELECT node FROM ${HEARTBEAT}`)).map((x) => x.node),
+      ['keep-me'],
+    );
   });
 
   test('status --json: the same for scripts', async () => {
@@ -183,7 +201,10 @@ describe('mysql-failover-check on a real pair', () => {
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stdout, /^heartbeat stamped, as a load-balancer probe would$/m);
     const rows = await pair.sql('a', `SELECT node, UNIX_TIMESTAMP() - lastcheck AS age FROM ${HEARTBEAT} ORDER BY node`);
-    assert.deepEqual(rows.map((x) => x.node), ['1', 'keep-me']);
+    assert.deepEqual(
+      rows.map((x) => x.node),
+      ['1', 'keep-me'],
+    );
     assert.ok(Number(rows[0].age) <= 2);
     const again = await cli([`--defaults-file=${monitorFile()}`]);
     assert.equal(again.code, 0);
@@ -220,6 +241,9 @@ describe('mysql-failover-check on a real pair', () => {
     assert.match(missing.stderr, /missing\.cnf/);
     const help = await cli(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /--monitor-user USER\[@HOST\] +setup: the account the printed GRANTs are for \(default: mysql_failover@localhost\)/);
+    assert.match(
+      help.stdout,
+      /--monitor-user USER\[@HOST\] +setup: the account the printed GRANTs are for \(default: mysql_failover@localhost\)/,
+    );
   });
 });

@@ -3,15 +3,7 @@ import { describe, test } from 'node:test';
 import { channel } from './support/channels';
 import * as assert from 'node:assert/strict';
 import { extendIndex, extendOids } from '../src/oid';
-import {
-  accountSql,
-  detectFlavour,
-  formatSetupReport,
-  grantStatements,
-  monitorPrivilege,
-  parseAccount,
-  tableShape,
-} from '../src/setup';
+import { accountSql, detectFlavour, formatSetupReport, grantStatements, monitorPrivilege, parseAccount, tableShape } from '../src/setup';
 import { describeEndpoint, formatStatusText, statusJson, type StatusInput } from '../src/status';
 import { decide, type Facts } from '../src/decide';
 import { CheckError } from '../src/errors';
@@ -38,7 +30,10 @@ describe('oid', () => {
 
   test('names snmpd cannot take in one token are refused', () => {
     for (const bad of ['', 'a b', 'tab\tname', 'é', 'x'.repeat(101), 'line\n']) {
-      assert.throws(() => extendIndex(bad), (e: unknown) => e instanceof CheckError && e.code === 'USAGE');
+      assert.throws(
+        () => extendIndex(bad),
+        (e: unknown) => e instanceof CheckError && e.code === 'USAGE',
+      );
     }
     assert.equal(extendIndex('x'.repeat(100)).split('.').length, 101);
   });
@@ -89,8 +84,12 @@ describe('setup: flavour and privileges', () => {
   });
 
   test('accounts that would need escaping in SQL are refused', () => {
-    for (const bad of ["o'brien", 'a b', 'x@', '@host', 'u@h\'', 'u@h;drop', '', 'a\\b']) {
-      assert.throws(() => parseAccount(bad), (e: unknown) => e instanceof CheckError && e.code === 'USAGE', bad);
+    for (const bad of ["o'brien", 'a b', 'x@', '@host', "u@h'", 'u@h;drop', '', 'a\\b']) {
+      assert.throws(
+        () => parseAccount(bad),
+        (e: unknown) => e instanceof CheckError && e.code === 'USAGE',
+        bad,
+      );
     }
     assert.equal(accountSql(parseAccount('user@::1')), "'user'@'::1'");
   });
@@ -106,7 +105,14 @@ describe('setup: flavour and privileges', () => {
     const server = detectFlavour('10.11.6-MariaDB');
     const table = { database: 'mysql_failover', table: 'heartbeat' };
     const account = parseAccount('mfc');
-    const base = { server, serverId: 1, shape: 'keyed' as const, rows: 0, privilege: monitorPrivilege(server), grants: grantStatements(server, table, account) };
+    const base = {
+      server,
+      serverId: 1,
+      shape: 'keyed' as const,
+      rows: 0,
+      privilege: monitorPrivilege(server),
+      grants: grantStatements(server, table, account),
+    };
     const first = formatSetupReport({ ...base, databaseCreated: true, tableCreated: true }, table, account);
     assert.match(first, /^-- database `mysql_failover`: created$/m);
     assert.match(first, /^-- table `mysql_failover`.`heartbeat`: created, keyed/m);

@@ -6,7 +6,6 @@ import { channel } from './support/channels';
 
 const T = { fresh: 20, maxLag: 1 };
 
-
 function facts(heartbeat: Heartbeat, channels: ReplicaChannel[] = [channel()], over: Partial<Facts> = {}): Facts {
   return { maintenance: false, local: { ok: true, heartbeat, channels }, peer: { configured: true, ok: true }, ...over };
 }

@@ -31,7 +31,10 @@ const responders: Partial<Record<'a' | 'b', Inetd>> = {};
 
 function logLines(node: 'a' | 'b'): string[] {
   try {
-    return fs.readFileSync(path.join(dir, `${node}.log`), 'utf8').trim().split('\n');
+    return fs
+      .readFileSync(path.join(dir, `${node}.log`), 'utf8')
+      .trim()
+      .split('\n');
   } catch {
     return [];
   }

@@ -192,7 +192,12 @@ describe('systemd units', () => {
       ['mysql-failover-agent@.service', 'mysql-failover-agent'],
     ] as const) {
       const port = await freePort();
-      await startDaemon(activate, ['--inetd', '--accept', '--listen', `127.0.0.1:${port}`, ...execStart(unit, name)], port, `activate-${name}`);
+      await startDaemon(
+        activate,
+        ['--inetd', '--accept', '--listen', `127.0.0.1:${port}`, ...execStart(unit, name)],
+        port,
+        `activate-${name}`,
+      );
       if (name === 'mysql-failover-http') {
         const r = parseResponse((await ask(port, 'GET / HTTP/1.1\r\nHost: lb\r\n\r\n')).text);
         assert.equal(r.status, 503);

@@ -113,7 +113,10 @@ describe('snmpd pass_persist running mysql-failover-snmp --persist', () => {
     assert.ok(seen.length <= 4, `200 within a few polls, got ${seen.join(', ')}`);
     assert.equal(await snmpGet(snmpd!.port, OBJECTS.find((o) => o.object === 'mfcReason')!.numeric), 'local-unreachable');
     const lines = logLines();
-    assert.ok(lines.some((l) => /verdict=DOWN reason=local-unreachable/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /verdict=DOWN reason=local-unreachable/.test(l)),
+      lines.join('\n'),
+    );
     const pids = new Set(lines.map((l) => /pid=(\d+)/.exec(l)?.[1]));
     assert.equal(pids.size, 1, `one process served every poll: ${[...pids].join(', ')}`);
   });

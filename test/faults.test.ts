@@ -130,7 +130,13 @@ function exec(name: string, args: readonly string[], opts: ExecOptions = {}): Pr
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       if (trickle) clearInterval(trickle);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('utf8'), elapsedMs: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('latin1'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        elapsedMs: Date.now() - started,
+      });
     });
     const input = opts.input === undefined ? undefined : Buffer.from(opts.input);
     if (opts.holdStdin) return;
@@ -183,7 +189,8 @@ function interpret(mode: Mode, r: RunResult): { got: string; problem?: string } 
       if (!m) return { got: JSON.stringify(out).slice(0, 40), problem: 'not an HTTP/1.1 response' };
       const head = out.indexOf('\r\n\r\n');
       const len = /\r\ncontent-length: *(\d+)\r\n/i.exec(out);
-      if (head < 0 || !len || out.length !== head + 4 + Number(len[1])) return { got: m[1]!, problem: 'response is not exactly one message' };
+      if (head < 0 || !len || out.length !== head + 4 + Number(len[1]))
+        return { got: m[1]!, problem: 'response is not exactly one message' };
       if (m[1] === '200') return { got: 'UP' };
       if (m[1] === '503') return { got: 'DOWN' };
       return { got: m[1]! };
@@ -211,7 +218,10 @@ function lastLine(file: string): string {
 }
 
 async function monitorThreads(node: NodeName): Promise<number> {
-  const r = await pair.sql(node, `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user LIKE 'mfc\\_%' AND user <> 'mfc_hog'`);
+  const r = await pair.sql(
+    node,
+    `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user LIKE 'mfc\\_%' AND user <> 'mfc_hog'`,
+  );
   return Number(r[0]?.n);
 }
 
@@ -219,7 +229,9 @@ async function monitorThreads(node: NodeName): Promise<number> {
 async function assertNoThreadsLeft(nodes: readonly NodeName[]): Promise<string | undefined> {
   const until = Date.now() + 3000;
   for (;;) {
-    const counts = await Promise.all(nodes.filter((n) => pair.isRunning(n) && !pair.isFrozen(n)).map(async (n) => [n, await monitorThreads(n)] as const));
+    const counts = await Promise.all(
+      nodes.filter((n) => pair.isRunning(n) && !pair.isFrozen(n)).map(async (n) => [n, await monitorThreads(n)] as const),
+    );
     const left = counts.filter(([, c]) => c > 0);
     if (left.length === 0) return undefined;
     if (Date.now() > until) return `monitor threads left behind: ${left.map(([n, c]) => `${n}=${c}`).join(' ')}`;
@@ -301,12 +313,14 @@ async function runCase(c: Case): Promise<void> {
     if (c.during) await c.during();
     results = await runs;
     const sumsAfter = sumsBefore === undefined ? undefined : await checksums(c);
-    if (sumsAfter !== undefined && sumsAfter !== sumsBefore) changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
+    if (sumsAfter !== undefined && sumsAfter !== sumsBefore)
+      changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
   } finally {
     if (undo) await undo();
   }
   if (lis) {
-    if (c.noConnection && lis.connections !== before) results[0]!.problem = `${results[0]!.problem ?? ''} connected to the server ${lis.connections - before} times`;
+    if (c.noConnection && lis.connections !== before)
+      results[0]!.problem = `${results[0]!.problem ?? ''} connected to the server ${lis.connections - before} times`;
     await new Promise((r) => setTimeout(r, 100));
     if (lis.open > 0) results[0]!.problem = `${results[0]!.problem ?? ''} ${lis.open} connection(s) to the fake server left open`;
   }
@@ -328,7 +342,11 @@ function printTable(): void {
   const header = ['fault', 'mode', 'expected', 'got', 'elapsed ms'];
   const body = rows.map((r) => [r.fault, r.mode, r.expected, r.got + (r.ok ? '' : '  <-- FAIL'), String(r.elapsedMs)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cols: string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)];
   const passed = rows.filter((r) => r.ok).length;
   lines.push(`${passed} passed, ${rows.length - passed} failed`);
@@ -385,7 +403,12 @@ describe('fault injection', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mfc-faults-'));
     chmodSync(dir, 0o755);
-    [pair, silent, half, refused] = await Promise.all([Pair.start({ name: 'faults' }), FaultListener.start('silent'), FaultListener.start('half'), refusedPort()]);
+    [pair, silent, half, refused] = await Promise.all([
+      Pair.start({ name: 'faults' }),
+      FaultListener.start('silent'),
+      FaultListener.start('half'),
+      refusedPort(),
+    ]);
     listeners.push(silent, half);
     await pair.sql('a', `CREATE TABLE IF NOT EXISTS ${STALE} (lastcheck BIGINT)`);
     await pair.sql('a', `INSERT INTO ${STALE} VALUES (1000)`);
@@ -438,7 +461,11 @@ describe('fault injection', () => {
     { fault: 'peer half greeting', expect: PEER_UP, options: { peer: 'P:half' }, listener: () => half },
     // 3. refused, missing socket, unresolvable peer
     { fault: 'local connection refused', expect: LOCAL_DOWN, options: { port: 'P:refused' } },
-    { fault: 'local socket path missing', expect: LOCAL_DOWN, options: { host: 'localhost', port: null, socket: '/nonexistent/mysqld.sock' } },
+    {
+      fault: 'local socket path missing',
+      expect: LOCAL_DOWN,
+      options: { host: 'localhost', port: null, socket: '/nonexistent/mysqld.sock' },
+    },
     { fault: 'peer connection refused', expect: PEER_UP, options: { peer: 'P:peer-refused' } },
     { fault: 'peer host does not resolve', expect: PEER_UP, options: { peer: 'no-such-host.invalid:3306' } },
     // 4. authentication and privileges
@@ -589,23 +616,27 @@ describe('fault injection', () => {
     },
     // 6. heartbeat contents
     // Each mode on its own: the LB modes stamp, which ends the fault.
-    ...([
-      ['heartbeat table empty', 'status_example.empty_hb', 'DELETE FROM status_example.empty_hb'],
-      ['heartbeat stamp NULL', 'status_example.null_hb', 'UPDATE status_example.null_hb SET lastcheck = NULL'],
-      ['heartbeat stamp in the future', 'status_example.future_hb', 'UPDATE status_example.future_hb SET lastcheck = UNIX_TIMESTAMP() + 86400'],
-    ] as const).flatMap(([fault, table, reset]) =>
-      ALL_MODES.map(
-        (mode): Case => ({
-          fault,
-          expect: { lb: 'UP', reason: /^caught-up$/, nagios: ['OK'] },
-          options: { table },
-          modes: [mode],
-          setup: async () => {
-            await pair.sql('a', reset);
-            await pair.waitCaughtUp('b');
-          },
-        }),
-      ),
+    ...(
+      [
+        ['heartbeat table empty', 'status_example.empty_hb', 'DELETE FROM status_example.empty_hb'],
+        ['heartbeat stamp NULL', 'status_example.null_hb', 'UPDATE status_example.null_hb SET lastcheck = NULL'],
+        [
+          'heartbeat stamp in the future',
+          'status_example.future_hb',
+          'UPDATE status_example.future_hb SET lastcheck = UNIX_TIMESTAMP() + 86400',
+        ],
+      ] as const
+    ).flatMap(([fault, table, reset]) =>
+      ALL_MODES.map((mode): Case => ({
+        fault,
+        expect: { lb: 'UP', reason: /^caught-up$/, nagios: ['OK'] },
+        options: { table },
+        modes: [mode],
+        setup: async () => {
+          await pair.sql('a', reset);
+          await pair.waitCaughtUp('b');
+        },
+      })),
     ),
     // 10. the server killed in the middle of a check (held there by a row lock)
     {
@@ -687,18 +718,16 @@ describe('fault injection', () => {
       ['--max-lag negative', '--max-lag=-1'],
       ['--table with SQL', '--table=x; DROP TABLE y'],
       ['--table with backticks', '--table=`a`.`b`'],
-      ['--table with quotes', "--table=a'b.c\"d"],
-    ].map(
-      ([fault, arg]): Case => ({
-        fault: `cli: ${fault}`,
-        expect: REJECTED,
-        options: { port: '0', 'log-file': null },
-        args: [arg!],
-        listener: () => silent,
-        noConnection: true,
-        processlist: [],
-      }),
-    ),
+      ['--table with quotes', '--table=a\'b.c"d'],
+    ].map(([fault, arg]): Case => ({
+      fault: `cli: ${fault}`,
+      expect: REJECTED,
+      options: { port: '0', 'log-file': null },
+      args: [arg!],
+      listener: () => silent,
+      noConnection: true,
+      processlist: [],
+    })),
   ];
 
   // MFC_FAULTS_REPEAT=N runs every case N times (flake hunting).

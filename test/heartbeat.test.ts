@@ -20,16 +20,36 @@ test('table names: plain identifiers are accepted and quoted', () => {
   assert.equal(quoteTable(parseTableName('a$1.B_2')), '`a$1`.`B_2`');
 });
 
-for (const bad of ['x; DROP TABLE y', 'a.b; DROP TABLE y', 'a.`b`', "a.b'", 'a.b"', 'a', 'a.b.c', '.b', 'a.', 'a.b c', 'a.123', 'a.' + 'x'.repeat(65), 'a.b\u00e9']) {
+for (const bad of [
+  'x; DROP TABLE y',
+  'a.b; DROP TABLE y',
+  'a.`b`',
+  "a.b'",
+  'a.b"',
+  'a',
+  'a.b.c',
+  '.b',
+  'a.',
+  'a.b c',
+  'a.123',
+  'a.' + 'x'.repeat(65),
+  'a.b\u00e9',
+]) {
   test(`table names: ${JSON.stringify(bad)} is rejected before any SQL`, () => {
-    assert.throws(() => parseTableName(bad), (e: unknown) => e instanceof CheckError && e.code === 'USAGE');
+    assert.throws(
+      () => parseTableName(bad),
+      (e: unknown) => e instanceof CheckError && e.code === 'USAGE',
+    );
   });
 }
 
 test('node names: bounded printable ASCII', () => {
   assert.equal(validateNodeName('db-1.example'), 'db-1.example');
   for (const bad of ['', 'a b', 'x'.repeat(65), 'caf\u00e9', 'a\nb']) {
-    assert.throws(() => validateNodeName(bad), (e: unknown) => e instanceof CheckError && e.code === 'USAGE');
+    assert.throws(
+      () => validateNodeName(bad),
+      (e: unknown) => e instanceof CheckError && e.code === 'USAGE',
+    );
   }
 });
 
@@ -48,7 +68,13 @@ test('original schema: age is server now minus the stamp', () => {
 });
 
 test('original schema: several rows, the newest stamp counts', () => {
-  const r = interpretHeartbeatRows([{ ...meta, lastcheck: 900 }, { ...meta, lastcheck: 995 }], undefined);
+  const r = interpretHeartbeatRows(
+    [
+      { ...meta, lastcheck: 900 },
+      { ...meta, lastcheck: 995 },
+    ],
+    undefined,
+  );
   assert.deepEqual(r.heartbeat, { state: 'ok', age: 5 });
 });
 
@@ -84,7 +110,7 @@ test('keyed schema: the row of this node, default name the server_id', () => {
   assert.deepEqual(interpretHeartbeatRows(rows, '1').heartbeat, { state: 'ok', age: 100 });
 });
 
-test('keyed schema: no row for this node is empty; the other node\'s stamp is never used', () => {
+test("keyed schema: no row for this node is empty; the other node's stamp is never used", () => {
   const r = interpretHeartbeatRows([{ ...meta, node: '1', lastcheck: 999 }], 'db2');
   assert.equal(r.heartbeat.state, 'empty');
 });
@@ -109,7 +135,10 @@ test('a table without lastcheck is a bad heartbeat table', () => {
 test('stamp statements', () => {
   const t = parseTableName('mysql_failover.heartbeat');
   const keyed = stampSql(t, true, 'db1');
-  assert.match(keyed.sql, /^INSERT INTO `mysql_failover`\.`heartbeat` \(node, lastcheck\) VALUES \(\?, UNIX_TIMESTAMP\(\)\) ON DUPLICATE KEY UPDATE/);
+  assert.match(
+    keyed.sql,
+    /^INSERT INTO `mysql_failover`\.`heartbeat` \(node, lastcheck\) VALUES \(\?, UNIX_TIMESTAMP\(\)\) ON DUPLICATE KEY UPDATE/,
+  );
   assert.deepEqual(keyed.params, ['db1']);
   const plain = stampSql(parseTableName('status_example.lastcheck'), false, 'x');
   assert.equal(plain.sql, 'UPDATE `status_example`.`lastcheck` SET lastcheck = UNIX_TIMESTAMP()');

@@ -139,7 +139,7 @@ describe('failing safe', () => {
     assertQuiet(d);
   });
 
-  test('the option group may hold the agent\'s own option without breaking the HTTP responder', async () => {
+  test("the option group may hold the agent's own option without breaking the HTTP responder", async () => {
     const d = await responder([
       `--defaults-file=${optionFile('agentkey', ['agent-maintenance=drain', `maintenance-file=${join(dir, 'always')}`])}`,
     ]);

@@ -4,15 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  formatResponse,
-  headEnd,
-  MAX_REQUEST_BYTES,
-  parseRequest,
-  rejectResponse,
-  verdictResponse,
-  type ParsedRequest,
-} from '../src/http';
+import { formatResponse, headEnd, MAX_REQUEST_BYTES, parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../src/http';
 import { REASONS, type Reason } from '../src/decide';
 
 const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];

@@ -68,19 +68,26 @@ async function validate(dir: string, files: string[]): Promise<Validation> {
 }
 
 describe('Icinga 2 CheckCommand', () => {
-  test('passes icinga2 daemon -C; a broken copy fails', { skip: icinga2 === undefined ? 'icinga2 not installed (Debian package icinga2-bin)' : false }, async () => {
-    const dir = makeTempDir('icinga-');
-    const ok = await validate(dir, [ICINGA_CONF, ICINGA_EXAMPLE]);
-    assert.equal(ok.code, 0, ok.output);
-    assert.match(ok.output, /Instantiated 2 Services/);
-    assert.match(ok.output, /Finished validating the configuration/);
+  test(
+    'passes icinga2 daemon -C; a broken copy fails',
+    { skip: icinga2 === undefined ? 'icinga2 not installed (Debian package icinga2-bin)' : false },
+    async () => {
+      const dir = makeTempDir('icinga-');
+      const ok = await validate(dir, [ICINGA_CONF, ICINGA_EXAMPLE]);
+      assert.equal(ok.code, 0, ok.output);
+      assert.match(ok.output, /Instantiated 2 Services/);
+      assert.match(ok.output, /Finished validating the configuration/);
 
-    const broken = join(dir, 'broken.conf');
-    writeFileSync(broken, readFileSync(ICINGA_CONF, 'utf8').replace('set_if = "$mysql_failover_verbose$"', 'set_iff = "$mysql_failover_verbose$"'));
-    const bad = await validate(dir, [broken, ICINGA_EXAMPLE]);
-    assert.notEqual(bad.code, 0, 'a broken copy must fail validation');
-    assert.match(bad.output, /set_iff/);
-  });
+      const broken = join(dir, 'broken.conf');
+      writeFileSync(
+        broken,
+        readFileSync(ICINGA_CONF, 'utf8').replace('set_if = "$mysql_failover_verbose$"', 'set_iff = "$mysql_failover_verbose$"'),
+      );
+      const bad = await validate(dir, [broken, ICINGA_EXAMPLE]);
+      assert.notEqual(bad.code, 0, 'a broken copy must fail validation');
+      assert.match(bad.output, /set_iff/);
+    },
+  );
 
   test('every plugin option is an argument, with a mysql_failover_* variable named after it', () => {
     const text = readFileSync(ICINGA_CONF, 'utf8');
@@ -109,7 +116,11 @@ describe('Icinga 2 CheckCommand', () => {
       [],
       'plugin options missing from the CheckCommand',
     );
-    assert.doesNotMatch(text, /\$[a-z_]*password[a-z_]*\$|"-[-a-z]*password/i, 'no password variables: credentials belong in the option file');
+    assert.doesNotMatch(
+      text,
+      /\$[a-z_]*password[a-z_]*\$|"-[-a-z]*password/i,
+      'no password variables: credentials belong in the option file',
+    );
   });
 });
 
@@ -143,7 +154,9 @@ describe('Nagios Core objects', () => {
   test('commands expand to plugin invocations the plugin accepts', async () => {
     const objects = nagiosObjects(readFileSync(NAGIOS_CFG, 'utf8'));
     const commands = new Map(
-      objects.filter((o) => o.type === 'command').map((o) => [o.attrs.get('command_name') as string, o.attrs.get('command_line') as string]),
+      objects
+        .filter((o) => o.type === 'command')
+        .map((o) => [o.attrs.get('command_name') as string, o.attrs.get('command_line') as string]),
     );
     assert.deepEqual([...commands.keys()].sort(), ['check_mysql_failover', 'check_mysql_failover_verbose']);
     const template = objects.find((o) => o.type === 'service' && o.attrs.get('name') === 'mysql-failover');
@@ -165,7 +178,7 @@ describe('Nagios Core objects', () => {
         .replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
         .replace(/\$_HOSTMYSQL_PEER\$/g, `127.0.0.1:${closed}`);
       assert.doesNotMatch(expanded, /\$[A-Z_0-9]+\$/, `unexpanded macro in ${name}`);
-      let stdout = '';
+      let stdout: string;
       let code = 0;
       try {
         ({ stdout } = await run('/bin/sh', ['-c', expanded], { env: cleanEnv(), timeout: 30_000 }));

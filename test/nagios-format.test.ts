@@ -22,7 +22,6 @@ import { CheckError } from '../src/errors';
 
 const LB: Thresholds = { fresh: 20, maxLag: 1 };
 
-
 const FRESH: Heartbeat = { state: 'ok', age: 3 };
 const STALE: Heartbeat = { state: 'ok', age: 300 };
 
@@ -119,7 +118,12 @@ describe('state mapping (design.md section 3)', () => {
   });
 
   test('replication stopped with a stale heartbeat: CRITICAL, the LB reason not repeated', () => {
-    const r = run(facts({ heartbeat: STALE, channels: [channel({ sqlRunning: 'No', lag: null, lastSqlErrno: 1062, lastSqlError: 'Duplicate entry' })] }));
+    const r = run(
+      facts({
+        heartbeat: STALE,
+        channels: [channel({ sqlRunning: 'No', lag: null, lastSqlErrno: 1062, lastSqlError: 'Duplicate entry' })],
+      }),
+    );
     assert.equal(r.state, 'CRITICAL');
     assert.equal(r.problems.length, 1);
     assert.match(r.summary, /LB verdict DOWN \(replication-stopped\)$/);
@@ -162,10 +166,7 @@ describe('state mapping (design.md section 3)', () => {
   test('LB verdict DOWN for catching-up: CRITICAL even inside -w', () => {
     const r = run(facts({ heartbeat: STALE, channels: [channel({ lag: 3 })] }), thresholds({ w: '5', c: '10' }));
     assert.equal(r.state, 'CRITICAL');
-    assert.equal(
-      r.summary,
-      'the load balancer would be told DOWN (catching-up): default channel: IO Yes, SQL Yes, lag 3 s > 1 s',
-    );
+    assert.equal(r.summary, 'the load balancer would be told DOWN (catching-up): default channel: IO Yes, SQL Yes, lag 3 s > 1 s');
   });
 
   test('not a replica: OK while the LB says UP, CRITICAL when it says DOWN', () => {
@@ -182,7 +183,10 @@ describe('state mapping (design.md section 3)', () => {
       maintenance: false,
       local: {
         ok: false,
-        error: { code: 'AUTH_FAILED', message: "local server: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied for user 'm'@'localhost'" },
+        error: {
+          code: 'AUTH_FAILED',
+          message: "local server: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied for user 'm'@'localhost'",
+        },
       },
       peer: { configured: true, ok: true },
     };
@@ -324,7 +328,10 @@ describe('-t SECONDS[:STATE]', () => {
   });
 
   test('a bad state is a USAGE error naming it', () => {
-    assert.throws(() => parseTimeoutOption('5:BAD'), (e: unknown) => e instanceof CheckError && e.code === 'USAGE' && /"BAD"/.test(e.message));
+    assert.throws(
+      () => parseTimeoutOption('5:BAD'),
+      (e: unknown) => e instanceof CheckError && e.code === 'USAGE' && /"BAD"/.test(e.message),
+    );
     assert.throws(() => parseTimeoutOption('5:'), CheckError);
     assert.throws(() => parseTimeoutOption('5:4'), CheckError);
   });

@@ -37,7 +37,9 @@ function optionFile(name: string, password: string): string {
 async function plugin(args: string[], password = pair.monitorPassword): Promise<BinResult> {
   const r = await runBin('check_mysql_failover', [`--defaults-file=${optionFile('a', password)}`, ...args]);
   // Shown in the test log: what Nagios would have seen.
-  process.stdout.write(`check_mysql_failover ${args.join(' ')} -> exit ${r.code} in ${r.elapsedMs} ms\n${r.stdout.replace(/^(?=.)/gm, '    ')}`);
+  process.stdout.write(
+    `check_mysql_failover ${args.join(' ')} -> exit ${r.code} in ${r.elapsedMs} ms\n${r.stdout.replace(/^(?=.)/gm, '    ')}`,
+  );
   assert.equal(r.stderr, '', 'a plugin writes nothing to stderr');
   assert.equal(r.signal, null);
   return r;
@@ -93,8 +95,14 @@ describe('check_mysql_failover on a real pair', () => {
     assert.ok(lines.includes('default channel: IO Yes, SQL Yes, lag 0 s: OK'), r.stdout);
     assert.ok(lines.includes('peer: reachable'), r.stdout);
     assert.ok(lines.includes('decision: => UP (caught-up)'), r.stdout);
-    assert.ok(lines.some((l) => /^local server: 1\d\.\d+\.\d+-MariaDB.*, server_id 1; heartbeat one-row table: heartbeat age \d+ s$/.test(l)), r.stdout);
-    assert.ok(lines.some((l) => l.startsWith('option files read: ') && l.endsWith('a.cnf')), r.stdout);
+    assert.ok(
+      lines.some((l) => /^local server: 1\d\.\d+\.\d+-MariaDB.*, server_id 1; heartbeat one-row table: heartbeat age \d+ s$/.test(l)),
+      r.stdout,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('option files read: ') && l.endsWith('a.cnf')),
+      r.stdout,
+    );
     await assertHeartbeatUntouched();
   });
 
@@ -152,7 +160,10 @@ describe('check_mysql_failover on a real pair', () => {
       // The LB's own bound (--max-lag) must allow the lag, or the LB verdict DOWN is CRITICAL by itself.
       const w = await plugin(['-w', '2', '-c', '50', '--max-lag', '55']);
       expectState(w, 'WARNING');
-      assert.match(w.stdout, /^MYSQL FAILOVER WARNING - default channel lag \d+ s \(warning 2\); LB verdict UP \(caught-up\) \| 'lag'=\d+s;2;50;0 /);
+      assert.match(
+        w.stdout,
+        /^MYSQL FAILOVER WARNING - default channel lag \d+ s \(warning 2\); LB verdict UP \(caught-up\) \| 'lag'=\d+s;2;50;0 /,
+      );
       const c = await plugin(['-w', '1', '-c', '2', '--max-lag', '55']);
       expectState(c, 'CRITICAL');
       assert.match(c.stdout, /default channel lag \d+ s \(critical 2\)/);

@@ -328,7 +328,10 @@ describe('groups', () => {
 
   test('group names match case-insensitively, with latin1 case folding', () => {
     const dir = tmpDir('groups-case');
-    const file = writeFile(path.join(dir, 'g.cnf'), Buffer.from('[CLIENT]\na=1\n[gr\xc9]\nb=1\n[gr\xe9]\nc=1\n[GR\xc3\xa9]\nd=1\n', 'latin1'));
+    const file = writeFile(
+      path.join(dir, 'g.cnf'),
+      Buffer.from('[CLIENT]\na=1\n[gr\xc9]\nb=1\n[gr\xe9]\nc=1\n[GR\xc3\xa9]\nd=1\n', 'latin1'),
+    );
     assert.deepEqual(lines(readIsolated(['client'], { defaultsFile: file })), ['--a=1']);
     // UTF-8 "é" is C3 A9: latin1 folding maps only the C3 byte, which is already upper case.
     assert.deepEqual(lines(readIsolated(['grÉ'], { defaultsFile: file })), []);
@@ -351,7 +354,11 @@ describe('groups', () => {
     const read = (env: NodeJS.ProcessEnv, groupSuffix?: string): string[] =>
       lines(readIsolated(['client'], { defaultsFile: file, env, ...(groupSuffix === undefined ? {} : { groupSuffix }) }));
     assert.deepEqual(read({ MYSQL_GROUP_SUFFIX: '_rw' }), ['--user=base', '--user=rw']);
-    assert.deepEqual(read({ MARIADB_GROUP_SUFFIX: '_ro', MYSQL_GROUP_SUFFIX: '_rw' }), ['--user=base', '--user=ro', '--password=upper-suffix']);
+    assert.deepEqual(read({ MARIADB_GROUP_SUFFIX: '_ro', MYSQL_GROUP_SUFFIX: '_rw' }), [
+      '--user=base',
+      '--user=ro',
+      '--password=upper-suffix',
+    ]);
     assert.deepEqual(read({ MARIADB_GROUP_SUFFIX: '', MYSQL_GROUP_SUFFIX: '_rw' }), ['--user=base']);
     assert.deepEqual(read({ MARIADB_GROUP_SUFFIX: '_ro' }, '_rw'), ['--user=base', '--user=rw']);
   });
@@ -483,12 +490,15 @@ describe('includes', () => {
     const top = writeFile(path.join(dir, 'top.cnf'), `[mysql-failover-check]\na=1\n!include ${inc}\nb=1\n[client]\nc=1\n`);
     const r = readIsolated(GROUPS, { defaultsFile: top });
     assert.deepEqual(lines(r), ['--a=1', '--in_inc=1', '--b=1', '--c=1']);
-    assert.deepEqual(r.entries.map((e) => [path.basename(e.file), e.line, e.group]), [
-      ['top.cnf', 2, 'mysql-failover-check'],
-      ['inc.cnf', 2, 'client'],
-      ['top.cnf', 4, 'mysql-failover-check'],
-      ['top.cnf', 6, 'client'],
-    ]);
+    assert.deepEqual(
+      r.entries.map((e) => [path.basename(e.file), e.line, e.group]),
+      [
+        ['top.cnf', 2, 'mysql-failover-check'],
+        ['inc.cnf', 2, 'client'],
+        ['top.cnf', 4, 'mysql-failover-check'],
+        ['top.cnf', 6, 'client'],
+      ],
+    );
     assert.deepEqual(r.filesRead, [top, inc]);
   });
 
@@ -518,7 +528,15 @@ describe('includes', () => {
 
   test('!includedir reads *.cnf (last extension, case-sensitive, hidden too) in byte order', () => {
     const r = readIsolated(['client'], { defaultsFile: path.join(corpus, '17-includedir.cnf'), cwd: corpus });
-    const once = ['--from__dot_cnf=1', '--from__dot_hidden_dot_cnf=1', '--from_10_dot_cnf=1', '--from_9_dot_cnf=1', '--from_B_dot_cnf=1', '--from_a_dot_b_dot_cnf=1', '--from_a_dot_cnf=1'];
+    const once = [
+      '--from__dot_cnf=1',
+      '--from__dot_hidden_dot_cnf=1',
+      '--from_10_dot_cnf=1',
+      '--from_9_dot_cnf=1',
+      '--from_B_dot_cnf=1',
+      '--from_a_dot_b_dot_cnf=1',
+      '--from_a_dot_cnf=1',
+    ];
     assert.deepEqual(lines(r), ['--before=1', ...once, '--after=1', ...once, '--after_trailing_slash=1']);
   });
 
@@ -659,7 +677,8 @@ describe('differential: our reader vs my_print_defaults', () => {
     const theirs = runTheirs(variant, groups);
     const ours = runOurs(variant, groups);
     assert.notEqual(theirs.status, 0, `${variant.label}: my_print_defaults succeeded: ${theirs.stdout}`);
-    if (!('error' in ours)) assert.fail(`${variant.label}: we succeeded where my_print_defaults failed (${theirs.stderr.trim()}):\n${ours.out}`);
+    if (!('error' in ours))
+      assert.fail(`${variant.label}: we succeeded where my_print_defaults failed (${theirs.stderr.trim()}):\n${ours.out}`);
     assert.ok(ours.error instanceof CheckError, `${variant.label}: not a CheckError: ${String(ours.error)}`);
     assert.equal(ours.error.code, code, `${variant.label}: ${ours.error.message}`);
   }
@@ -687,7 +706,10 @@ describe('differential: our reader vs my_print_defaults', () => {
 
   test('the corpus has at least 25 accepted files and covers every expected error', () => {
     assert.ok(cases.filter((c) => !c.startsWith('err-')).length >= 25);
-    assert.deepEqual(cases.filter((c) => c.startsWith('err-')), Object.keys(EXPECTED_ERRORS).sort());
+    assert.deepEqual(
+      cases.filter((c) => c.startsWith('err-')),
+      Object.keys(EXPECTED_ERRORS).sort(),
+    );
   });
 
   for (const name of cases) {
@@ -751,12 +773,19 @@ describe('differential: our reader vs my_print_defaults', () => {
   test('relative and "~/" named files', () => {
     assertSame({ label: 'relative', argv: ['--defaults-file=01-basic.cnf'], settings: { defaultsFile: '01-basic.cnf' } });
     assertSame({ label: 'tilde', argv: ['--defaults-file=~/01-basic.cnf'], settings: { defaultsFile: '~/01-basic.cnf' } });
-    assertSame({ label: 'tilde extra', argv: ['--defaults-extra-file=~/16-include.cnf'], settings: { defaultsExtraFile: '~/16-include.cnf' } });
+    assertSame({
+      label: 'tilde extra',
+      argv: ['--defaults-extra-file=~/16-include.cnf'],
+      settings: { defaultsExtraFile: '~/16-include.cnf' },
+    });
   });
 
   test('missing named files: both fail', () => {
     const missing = path.join(corpus, 'does-not-exist.cnf');
-    assertBothFail({ label: 'missing defaults-file', argv: [`--defaults-file=${missing}`], settings: { defaultsFile: missing } }, 'OPTION_FILE_MISSING');
+    assertBothFail(
+      { label: 'missing defaults-file', argv: [`--defaults-file=${missing}`], settings: { defaultsFile: missing } },
+      'OPTION_FILE_MISSING',
+    );
     assertBothFail(
       { label: 'missing extra file', argv: [`--defaults-extra-file=${missing}`], settings: { defaultsExtraFile: missing } },
       'OPTION_FILE_MISSING',
@@ -771,7 +800,11 @@ describe('differential: our reader vs my_print_defaults', () => {
     const r1 = assertSame(named);
     assert.match(runTheirs(named, GROUPS).stderr, /World-writable config file .* is ignored/);
     assert.deepEqual(r1.warnings, [`World-writable config file '${ww}' is ignored`]);
-    const r2 = assertSame({ label: 'world-writable extra file', argv: [`--defaults-extra-file=${ww}`], settings: { defaultsExtraFile: ww } });
+    const r2 = assertSame({
+      label: 'world-writable extra file',
+      argv: [`--defaults-extra-file=${ww}`],
+      settings: { defaultsExtraFile: ww },
+    });
     assert.ok(r2.warnings.some((w) => w.includes('World-writable')));
     const parent = writeFile(path.join(dir, 'parent.cnf'), `[client]\na = 1\n!include ${ww}\n!includedir ${dir}\nb = 2\n`);
     assertSame({ label: 'world-writable include', argv: [`--defaults-file=${parent}`], settings: { defaultsFile: parent } });

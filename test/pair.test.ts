@@ -41,11 +41,7 @@ describe('Pair harness', () => {
     await pair.waitCaughtUp('b');
     for (const n of ['a', 'b'] as const) {
       const rows = await pair.sql(n, 'SELECT id, origin FROM scratch.t ORDER BY id');
-      assert.deepEqual(
-        rows.map((r) => r.origin).sort(),
-        ['a', 'b'],
-        `node ${n} has ${JSON.stringify(rows)}`,
-      );
+      assert.deepEqual(rows.map((r) => r.origin).sort(), ['a', 'b'], `node ${n} has ${JSON.stringify(rows)}`);
       // auto_increment_increment=2 / offset=server_id: odd ids from a, even ids from b.
       for (const r of rows) assert.equal(r.id % 2, r.origin === 'a' ? 1 : 0);
     }

@@ -138,7 +138,10 @@ describe('mysql-failover-snmp --persist over pipes', () => {
 
   test('without --persist, --oid-base and --cache are usage errors, answered 200 as extend answers any', async () => {
     const { cnf } = config();
-    for (const extra of [['--cache', '5'], ['--oid-base', DEFAULT_PERSIST_BASE]]) {
+    for (const extra of [
+      ['--cache', '5'],
+      ['--oid-base', DEFAULT_PERSIST_BASE],
+    ]) {
       const r = await runBin('mysql-failover-snmp', [`--defaults-file=${cnf}`, ...extra]);
       assert.deepEqual([r.code, r.stdout, r.stderr], [0, '200\n', ''], extra.join(' '));
     }

@@ -21,7 +21,10 @@ for (const name of Object.keys(pkg.bin)) {
     const help = r.stdout.trim();
     assert.ok(help.length > 200, `${name} --help is too short`);
     assert.ok(readme.includes('```\n' + help + '\n```'), `README.md must show the current --help of ${name} verbatim:\n${help}`);
-    assert.ok(readme.split('\n').some((l) => /^##+ /.test(l) && l.includes(name)), `README.md has no section heading naming ${name}`);
+    assert.ok(
+      readme.split('\n').some((l) => /^##+ /.test(l) && l.includes(name)),
+      `README.md has no section heading naming ${name}`,
+    );
   });
 }
 
@@ -36,7 +39,10 @@ test("the README's performance tables are bench/results.md's, row for row", () =
   // Figures are quoted, never retyped: a rerun of `npm run bench` that is not
   // copied into the README fails here. The machine table is summarised, not quoted.
   const results = readFileSync(join(ROOT, 'bench', 'results.md'), 'utf8');
-  const measured = results.slice(0, results.indexOf('\n## Machine')).split('\n').filter((l) => l.startsWith('| '));
+  const measured = results
+    .slice(0, results.indexOf('\n## Machine'))
+    .split('\n')
+    .filter((l) => l.startsWith('| '));
   assert.ok(measured.length >= 10, 'bench/results.md has no measurement tables');
   const at = readme.indexOf('\n## Performance\n');
   assert.ok(at >= 0, 'README.md has no Performance section');

@@ -52,7 +52,7 @@ test('lag given as a string or bigint is read as a number', () => {
   );
 });
 
-test('the last column is not taken for the lag (the original script\'s bug)', () => {
+test("the last column is not taken for the lag (the original script's bug)", () => {
   const [c] = normaliseReplicaRows([{ Seconds_Behind_Master: 12, Slave_SQL_Running_State: 'x', Gtid_Slave_Pos: '0-1-5' }]);
   assert.equal(c?.lag, 12);
 });

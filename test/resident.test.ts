@@ -65,7 +65,10 @@ describe('resident engine on a real pair', () => {
     const before = await globalStatus('a', 'Com_select');
     const answers = await Promise.all(Array.from({ length: 50 }, () => resident.probe()));
     const after = await globalStatus('a', 'Com_select');
-    assert.ok(answers.every((d) => d.verdict === 'UP' && d.reason === 'fresh'), JSON.stringify(answers[0]));
+    assert.ok(
+      answers.every((d) => d.verdict === 'UP' && d.reason === 'fresh'),
+      JSON.stringify(answers[0]),
+    );
     assert.equal(after - before, 1, 'one SELECT for the burst');
     assert.equal(checks.length, 2, 'onCheck once per check, not per probe');
   });

@@ -70,11 +70,13 @@ describe(`services/systemd/${UNIT}`, () => {
     const optionFile = path.join(dir, 'my.cnf');
     fs.writeFileSync(optionFile, `[mysql-failover-check]\nmaintenance-file=${maintenance}\n`, { mode: 0o600 });
     const ports = { MFC_HTTP: await freePort(), MFC_AGENT: await freePort() };
-    const args = argv.slice(2).map((a) =>
-      a
-        .replace('/etc/mysql-failover-check/my.cnf', optionFile)
-        .replace(/\$\{(MFC_HTTP|MFC_AGENT)\}/, (_m, name: 'MFC_HTTP' | 'MFC_AGENT') => `127.0.0.1:${ports[name]}`),
-    );
+    const args = argv
+      .slice(2)
+      .map((a) =>
+        a
+          .replace('/etc/mysql-failover-check/my.cnf', optionFile)
+          .replace(/\$\{(MFC_HTTP|MFC_AGENT)\}/, (_m, name: 'MFC_HTTP' | 'MFC_AGENT') => `127.0.0.1:${ports[name]}`),
+      );
     assert.deepEqual(args, [`--defaults-file=${optionFile}`, `--http=127.0.0.1:${ports.MFC_HTTP}`, `--agent=127.0.0.1:${ports.MFC_AGENT}`]);
 
     const proc = await ServeProcess.start(args, 2);

@@ -35,10 +35,7 @@ async function startServe(name: string, extra: Record<string, string>, args: str
   const file = nodeOptionFile(pair, 'a', dir, name, { table: TABLE, 'log-file': log, ...extra });
   const http = await freePort();
   const agent = await freePort();
-  const proc = await ServeProcess.start(
-    [`--defaults-file=${file}`, `--http=127.0.0.1:${http}`, `--agent=127.0.0.1:${agent}`, ...args],
-    2,
-  );
+  const proc = await ServeProcess.start([`--defaults-file=${file}`, `--http=127.0.0.1:${http}`, `--agent=127.0.0.1:${agent}`, ...args], 2);
   running.push(proc);
   return { proc, http, agent, log };
 }
@@ -56,7 +53,9 @@ async function comSelect(node: NodeName): Promise<number> {
 
 function logLines(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }
@@ -139,7 +138,10 @@ describe('serve on a real pair', () => {
       answers = await pending;
     });
     assert.equal(answers.length, probes);
-    assert.ok(answers.every((a) => a.status === 200 && a.body === 'UP fresh\n'), JSON.stringify(answers.find((a) => a.status !== 200)));
+    assert.ok(
+      answers.every((a) => a.status === 200 && a.body === 'UP fresh\n'),
+      JSON.stringify(answers.find((a) => a.status !== 200)),
+    );
     const selects = (await comSelect('a')) - before;
     const checks = logLines(s.log).length - checksBefore;
     assert.equal(selects, checks, 'one heartbeat read per check');

@@ -229,7 +229,10 @@ describe('mysql-failover-snmp on a real pair', () => {
     // No row yet: stale; replication caught up: UP, and the stamp inserts the row.
     assert.equal(r.stdout, '100\n');
     const rows = await pair.sql('a', 'SELECT node, UNIX_TIMESTAMP() - lastcheck AS age FROM mysql_failover.heartbeat');
-    assert.deepEqual(rows.map((x) => x.node), ['db-a']);
+    assert.deepEqual(
+      rows.map((x) => x.node),
+      ['db-a'],
+    );
     assert.ok(Number(rows[0].age) <= 1);
     const r2 = await snmp('a', { table: 'mysql_failover.heartbeat', node: 'db-a' });
     assert.equal(r2.stdout, '100\n');

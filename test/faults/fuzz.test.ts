@@ -14,7 +14,7 @@ import { parseOptionFileText } from '../../src/option-files';
 import { parseRequest, type ReadEnd } from '../../src/http';
 import { CheckError } from '../../src/errors';
 
-const SEED = Number(process.env['MFC_FUZZ_SEED']) || (Date.now() % 2 ** 31);
+const SEED = Number(process.env['MFC_FUZZ_SEED']) || Date.now() % 2 ** 31;
 const BUDGET_MS = (Number(process.env['MFC_FUZZ_SECONDS']) || 60) * 1000;
 process.stdout.write(`fuzz seed ${SEED} (replay with MFC_FUZZ_SEED=${SEED})\n`);
 
@@ -30,7 +30,28 @@ function rng(seed: number): () => number {
   };
 }
 
-const INTERESTING = ['\n', '\r', '\0', '=', '[', ']', '#', ';', '"', "'", '\\', '!include ', '!includedir ', ' ', '\t', '\xff', '\r\n\r\n', ':', '%', 'é'];
+const INTERESTING = [
+  '\n',
+  '\r',
+  '\0',
+  '=',
+  '[',
+  ']',
+  '#',
+  ';',
+  '"',
+  "'",
+  '\\',
+  '!include ',
+  '!includedir ',
+  ' ',
+  '\t',
+  '\xff',
+  '\r\n\r\n',
+  ':',
+  '%',
+  'é',
+];
 
 function mutate(seed: Buffer, r: () => number, pool: readonly Buffer[]): Buffer {
   let b = Buffer.from(seed);
@@ -83,7 +104,9 @@ function fuzz(name: string, seeds: readonly string[], budgetMs: number, run: (in
       run(input);
     } catch (e) {
       if (!(e instanceof CheckError) || typeof e.code !== 'string') {
-        assert.fail(`${name}: input #${count} (seed ${SEED}) threw ${String(e)}: ${JSON.stringify(input.toString('latin1').slice(0, 500))}`);
+        assert.fail(
+          `${name}: input #${count} (seed ${SEED}) threw ${String(e)}: ${JSON.stringify(input.toString('latin1').slice(0, 500))}`,
+        );
       }
       rejected++;
     }

@@ -236,13 +236,7 @@ export class HAProxy {
    * Polls `show stat` until `predicate` holds for backend/server; returns that
    * row, or throws with the last row seen (and HAProxy's log) after timeoutMs.
    */
-  async waitFor(
-    backend: string,
-    server: string,
-    predicate: (row: StatRow) => boolean,
-    what: string,
-    timeoutMs = 20_000,
-  ): Promise<StatRow> {
+  async waitFor(backend: string, server: string, predicate: (row: StatRow) => boolean, what: string, timeoutMs = 20_000): Promise<StatRow> {
     const deadline = Date.now() + timeoutMs;
     let last: StatRow | undefined;
     for (;;) {

@@ -14,13 +14,7 @@ import { createKeyedTableSql, DEFAULT_TABLE, parseTableName } from '../../src/he
  * Writes `<dir>/<node>-<name>.cnf`: the monitor user in [client], and in
  * [mysql-failover-check] the node over TCP, its peer, and `extra`.
  */
-export function nodeOptionFile(
-  pair: Pair,
-  node: NodeName,
-  dir: string,
-  name: string,
-  extra: Record<string, string> = {},
-): string {
+export function nodeOptionFile(pair: Pair, node: NodeName, dir: string, name: string, extra: Record<string, string> = {}): string {
   const local = pair.node(node);
   const peer = pair.node(Pair.other(node));
   const lines = [

@@ -30,14 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
-import {
-  INNODB_SIZING_ARGS,
-  freePort,
-  makeTempDir,
-  mariadbdPath,
-  registerPid,
-  templateDatadir,
-} from './run-dir';
+import { INNODB_SIZING_ARGS, freePort, makeTempDir, mariadbdPath, registerPid, templateDatadir } from './run-dir';
 
 export type NodeName = 'a' | 'b';
 
@@ -132,12 +125,7 @@ export function parseGtidPos(pos: string | null | undefined): Map<number, bigint
 export function quoteOptionValue(value: string): string {
   if (/^[A-Za-z0-9_.,:/@+=%^-]*$/.test(value) && value !== '') return value;
   if (!/['\\\n\r\t]/.test(value)) return `'${value}'`;
-  const escaped = value
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r')
-    .replace(/\t/g, '\\t');
+  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
   return `"${escaped}"`;
 }
 
@@ -436,8 +424,7 @@ export class Pair {
       }
       if (Date.now() >= deadline) {
         throw new Error(
-          `${this.label(node)}: replication not running after ${timeoutMs} ms: ` +
-            (lastError ? String(lastError) : describeStatus(last)),
+          `${this.label(node)}: replication not running after ${timeoutMs} ms: ` + (lastError ? String(lastError) : describeStatus(last)),
         );
       }
       await sleep(POLL_MS * 2);
@@ -455,7 +442,6 @@ export class Pair {
     const [srcRow] = await this.sql(source, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
     const target = parseGtidPos(srcRow?.pos);
     const deadline = Date.now() + timeoutMs;
-    let have = new Map<number, bigint>();
     let sqlErrorSince: number | undefined;
     for (let i = 0; ; i++) {
       if (i % 10 === 9) {
@@ -471,7 +457,7 @@ export class Pair {
         }
       }
       const [row] = await this.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-      have = parseGtidPos(row?.pos);
+      const have = parseGtidPos(row?.pos);
       let done = true;
       for (const [domain, seq] of target) {
         if ((have.get(domain) ?? -1n) < seq) done = false;

@@ -79,7 +79,11 @@ async function main(): Promise<void> {
     await pair.waitReplicationRunning('a');
     writeFileSync(
       join(OUT, `mariadb-${major}-single.json`),
-      JSON.stringify({ comment: `recorded from MariaDB ${version}: SHOW ALL SLAVES STATUS, default connection only`, version, cases: single }, null, 1) + '\n',
+      JSON.stringify(
+        { comment: `recorded from MariaDB ${version}: SHOW ALL SLAVES STATUS, default connection only`, version, cases: single },
+        null,
+        1,
+      ) + '\n',
     );
 
     // Multi-source: a second named connection to a port where nothing listens.
@@ -99,7 +103,11 @@ async function main(): Promise<void> {
     ];
     writeFileSync(
       join(OUT, `mariadb-${major}-multi.json`),
-      JSON.stringify({ comment: `recorded from MariaDB ${version}: SHOW ALL SLAVES STATUS with two connections`, version, cases: multi }, null, 1) + '\n',
+      JSON.stringify(
+        { comment: `recorded from MariaDB ${version}: SHOW ALL SLAVES STATUS with two connections`, version, cases: multi },
+        null,
+        1,
+      ) + '\n',
     );
     console.log(`recorded from ${version}`);
   } finally {

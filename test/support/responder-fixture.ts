@@ -15,7 +15,10 @@ export class ResponderFixture {
   readonly maintenanceFile: string;
   private readonly daemons: Inetd[] = [];
 
-  private constructor(readonly hang: FakeServer, dir: string) {
+  private constructor(
+    readonly hang: FakeServer,
+    dir: string,
+  ) {
     this.dir = dir;
     this.maintenanceFile = join(dir, 'maintenance');
   }

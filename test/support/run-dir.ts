@@ -31,10 +31,7 @@ export const PIDS_FILE = 'pids';
  * from it (a different redo log size would make every start resize the log).
  * scripts/test.js uses the same values.
  */
-export const INNODB_SIZING_ARGS: readonly string[] = [
-  '--innodb-log-file-size=4M',
-  '--innodb-buffer-pool-size=32M',
-];
+export const INNODB_SIZING_ARGS: readonly string[] = ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=32M'];
 
 let privateRunDir: string | undefined;
 

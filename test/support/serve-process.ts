@@ -39,7 +39,9 @@ export class ServeProcess {
     while ((p.stdout.match(/ on /g) ?? []).length < listeners) {
       if (exit !== undefined || Date.now() > end) {
         p.kill();
-        throw new Error(`serve did not start (${JSON.stringify(exit)}): stdout ${JSON.stringify(p.stdout)} stderr ${JSON.stringify(p.stderr)}`);
+        throw new Error(
+          `serve did not start (${JSON.stringify(exit)}): stdout ${JSON.stringify(p.stdout)} stderr ${JSON.stringify(p.stderr)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

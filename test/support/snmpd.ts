@@ -55,11 +55,10 @@ export async function startSnmpd(dir: string, lines: readonly string[], communit
   const logFile = path.join(dir, 'snmpd.log');
   fs.writeFileSync(conf, [`agentaddress udp:127.0.0.1:${port}`, ...lines].join('\n') + '\n');
   // -f: foreground, -Lf: log to a file, -C -c: only this configuration.
-  const child: ChildProcess = spawn(
-    snmpdPath,
-    ['-f', '-C', '-c', conf, '-Lf', logFile, '-p', path.join(dir, 'snmpd.pid'), ...NO_MIBS],
-    { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SNMP_PERSISTENT_DIR: path.join(dir, 'persist') }, stdio: 'ignore' },
-  );
+  const child: ChildProcess = spawn(snmpdPath, ['-f', '-C', '-c', conf, '-Lf', logFile, '-p', path.join(dir, 'snmpd.pid'), ...NO_MIBS], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SNMP_PERSISTENT_DIR: path.join(dir, 'persist') },
+    stdio: 'ignore',
+  });
   child.on('error', () => undefined);
   if (child.pid !== undefined) registerPid(child.pid, 'snmpd-e2e');
   const log = (): string => {
@@ -80,12 +79,23 @@ export async function startSnmpd(dir: string, lines: readonly string[], communit
   const until = Date.now() + 15_000;
   for (;;) {
     try {
-      await run(need('snmpget', 'snmp'), ['-v2c', '-c', community, '-t', '0.3', '-r', '0', ...NO_MIBS, `udp:127.0.0.1:${port}`, '1.3.6.1.2.1.1.3.0']);
+      await run(need('snmpget', 'snmp'), [
+        '-v2c',
+        '-c',
+        community,
+        '-t',
+        '0.3',
+        '-r',
+        '0',
+        ...NO_MIBS,
+        `udp:127.0.0.1:${port}`,
+        '1.3.6.1.2.1.1.3.0',
+      ]);
       break;
     } catch (e) {
       if (child.exitCode !== null || Date.now() > until) {
         await stop();
-        throw new Error(`snmpd did not answer: ${String(e)}\n${log()}`);
+        throw new Error(`snmpd did not answer: ${String(e)}\n${log()}`, { cause: e });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
