@@ -125,7 +125,7 @@ async function ensurePackages() {
 async function ensureBuilt() {
   log('building (scripts/build.js)');
   await run(process.execPath, [path.join(ROOT, 'scripts/build.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const { bundlePaths, compileBundle } = require(path.join(ROOT, 'dist/src/bundle-loader.js'));
+  const { bundlePaths, compileBundle } = require(path.join(ROOT, 'dist/launcher/bundle-loader.js'));
   for (const name of ['mysql-failover-snmp', 'mysql-failover-check']) {
     if (compileBundle(bundlePaths(name))?.cacheUsed !== true) {
       throw new Error(`${name}: the bundle or its code cache would not be used; the bench would measure the fallback`);

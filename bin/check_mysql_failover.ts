@@ -15,9 +15,9 @@ import {
   resolveOptions,
   type OptionSpec,
   type ResolvedOptions,
-} from '../src/settings';
-import { isCheckError, toCheckError } from '../src/errors';
-import { parseRange, type Range } from '../src/range';
+} from '../src/config/settings';
+import { isCheckError, toCheckError } from '../src/core/errors';
+import { parseRange, type Range } from '../src/answers/range';
 import {
   EXIT_CODE,
   evaluate,
@@ -26,10 +26,10 @@ import {
   unknownOutput,
   type PluginReport,
   type PluginThresholds,
-} from '../src/nagios';
-import { guardedCheck } from '../src/guarded-check';
-import { appendLogLine } from '../src/log-file';
-import { processStart, silenceStderr, VERSION } from '../src/process';
+} from '../src/answers/nagios';
+import { guardedCheck } from '../src/probe/guarded-check';
+import { appendLogLine } from '../src/io/log-file';
+import { processStart, silenceStderr, VERSION } from '../src/cli/executable';
 
 const TOOL = 'check_mysql_failover';
 export const PLUGIN_DEFAULT_TIMEOUT = '10';

@@ -11,14 +11,14 @@
  * exists: see src/agent.ts for why these words. Exits 0 and never writes to
  * stderr.
  */
-import { COMMON_OPTIONS, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
-import { lbDecision, startLbExecutable } from '../src/lb-probe';
-import { errorDecision } from '../src/decide';
-import { CheckError } from '../src/errors';
-import { AGENT_MAINTENANCE_OPTION, agentLine, parseMaintenanceState, type MaintenanceState } from '../src/agent';
-import { MAX_REQUEST_BYTES } from '../src/http';
-import { readBounded, writeAllSync } from '../src/stdio-exchange';
-import { silenceStderr, processStart } from '../src/process';
+import { COMMON_OPTIONS, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/config/settings';
+import { lbDecision, startLbExecutable } from '../src/cli/lb-executable';
+import { errorDecision } from '../src/core/decide';
+import { CheckError } from '../src/core/errors';
+import { AGENT_MAINTENANCE_OPTION, agentLine, parseMaintenanceState, type MaintenanceState } from '../src/answers/agent';
+import { MAX_REQUEST_BYTES } from '../src/answers/http';
+import { readBounded, writeAllSync } from '../src/io/bounded-io';
+import { silenceStderr, processStart } from '../src/cli/executable';
 
 const TOOL = 'mysql-failover-agent';
 

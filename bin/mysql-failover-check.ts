@@ -19,20 +19,20 @@ import {
   redact,
   resolveOptions,
   type OptionSpec,
-} from '../src/settings';
-import { toCheckError, type ErrorCode } from '../src/errors';
-import { Deadline } from '../src/deadline';
-import { LB_DEFAULT_TIMEOUT } from '../src/lb-probe';
-import { guardedCheck } from '../src/guarded-check';
-import { logDecision } from '../src/log-file';
-import { extendOids } from '../src/oid';
-import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } from '../src/setup';
-import { formatStatusText, statusJson, type StatusInput } from '../src/status';
-import { processStart, VERSION } from '../src/process';
-import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../src/agent';
-import { parseListenAddress, serve, type ListenAddress } from '../src/serve';
-import { CACHE_OPTION, parseCacheMs } from '../src/resident';
-import type { Decision } from '../src/decide';
+} from '../src/config/settings';
+import { toCheckError, type ErrorCode } from '../src/core/errors';
+import { Deadline } from '../src/core/deadline';
+import { LB_DEFAULT_TIMEOUT } from '../src/cli/lb-executable';
+import { guardedCheck } from '../src/probe/guarded-check';
+import { logDecision } from '../src/io/log-file';
+import { extendOids } from '../src/answers/oid';
+import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } from '../src/cli/setup';
+import { formatStatusText, statusJson, type StatusInput } from '../src/answers/status';
+import { processStart, VERSION } from '../src/cli/executable';
+import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../src/answers/agent';
+import { parseListenAddress, serve, type ListenAddress } from '../src/resident/serve';
+import { CACHE_OPTION, parseCacheMs } from '../src/resident/engine';
+import type { Decision } from '../src/core/decide';
 
 const TOOL = 'mysql-failover-check';
 export const SETUP_DEFAULT_TIMEOUT = '30';

@@ -10,12 +10,13 @@
  * heartbeat stamp as the SNMP executable. A malformed request gets 400 and
  * no database work. Exits 0 and never writes to stderr.
  */
-import { COMMON_OPTIONS } from '../src/settings';
-import { lbDecision, startLbExecutable } from '../src/lb-probe';
-import { errorDecision } from '../src/decide';
-import { parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../src/http';
-import { readHttpRequest, writeAllSync } from '../src/stdio-exchange';
-import { silenceStderr, processStart } from '../src/process';
+import { COMMON_OPTIONS } from '../src/config/settings';
+import { lbDecision, startLbExecutable } from '../src/cli/lb-executable';
+import { errorDecision } from '../src/core/decide';
+import { parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../src/answers/http';
+import { writeAllSync } from '../src/io/bounded-io';
+import { readHttpRequest } from '../src/answers/http-request';
+import { silenceStderr, processStart } from '../src/cli/executable';
 
 const TOOL = 'mysql-failover-http';
 

@@ -11,18 +11,18 @@
  *   carries nothing but protocol answers, stderr nothing at all.
  */
 import { writeSync } from 'node:fs';
-import { COMMON_OPTIONS, checkSettings, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/settings';
-import { LB_DEFAULT_TIMEOUT, lbDecision, startLbExecutable } from '../src/lb-probe';
-import { snmpAnswer, SNMP_DOWN } from '../src/snmp';
-import { silenceStderr, processStart } from '../src/process';
-import { errorDecision, type Decision } from '../src/decide';
-import { CheckError, toCheckError } from '../src/errors';
-import { factError } from '../src/facts';
-import { logDecision } from '../src/log-file';
-import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../src/oid';
-import { PassPersistSession } from '../src/pass-persist';
-import { CACHE_OPTION, DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../src/resident';
-import { writeAllSync } from '../src/stdio-exchange';
+import { COMMON_OPTIONS, checkSettings, resolveOptions, type OptionSpec, type ParsedArgs } from '../src/config/settings';
+import { LB_DEFAULT_TIMEOUT, lbDecision, startLbExecutable } from '../src/cli/lb-executable';
+import { snmpAnswer, SNMP_DOWN } from '../src/answers/snmp';
+import { silenceStderr, processStart } from '../src/cli/executable';
+import { errorDecision, type Decision } from '../src/core/decide';
+import { CheckError, toCheckError } from '../src/core/errors';
+import { factError } from '../src/probe/facts';
+import { logDecision } from '../src/io/log-file';
+import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../src/answers/oid';
+import { PassPersistSession } from '../src/answers/pass-persist';
+import { CACHE_OPTION, DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../src/resident/engine';
+import { writeAllSync } from '../src/io/bounded-io';
 
 const TOOL = 'mysql-failover-snmp';
 

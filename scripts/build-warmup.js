@@ -20,7 +20,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const { bundlePaths, compileBundle, writeCache } = require(path.join(ROOT, 'dist', 'src', 'bundle-loader.js'));
+const { bundlePaths, compileBundle, writeCache } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
 
 /** Column definitions as MariaDB sends them (binary charset for numbers, utf8mb4 for text). */
 const LONGLONG = 8;

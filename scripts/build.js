@@ -44,7 +44,7 @@ function tsc() {
 
 /**
  * Module replacements that keep behaviour and drop start-up work:
- *  - `mysql2` (only src/mysql.ts imports it, and only for createConnection):
+ *  - `mysql2` (only src/io/mysql.ts imports it, and only for createConnection):
  *    lib/create_connection.js instead of index.js, which also loads the pool,
  *    pool cluster and their configuration.
  *  - `tls` inside mysql2: loaded on first use. mysql2 requires it at the top
@@ -67,8 +67,8 @@ function replacementsPlugin() {
     name: 'mfc-replacements',
     setup(build) {
       build.onResolve({ filter: /^mysql2$/ }, (args) => {
-        if (args.importer !== path.join(ROOT, 'dist', 'src', 'mysql.js')) {
-          return { errors: [{ text: `${args.importer} imports mysql2: only src/mysql.ts may` }] };
+        if (args.importer !== path.join(ROOT, 'dist', 'src', 'io', 'mysql.js')) {
+          return { errors: [{ text: `${args.importer} imports mysql2: only src/io/mysql.ts may` }] };
         }
         return { path: 'mysql2-connection-only', namespace: 'mfc' };
       });
@@ -136,11 +136,11 @@ async function bundle(esbuild, name) {
     plugins: [replacementsPlugin()],
   });
   const code = result.outputFiles[0].text;
-  // bundle-loader.ts reads the bundle as latin1, the cheapest exact decoding of ASCII.
+  // launcher/bundle-loader.ts reads the bundle as latin1, the cheapest exact decoding of ASCII.
   // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: any byte above 0x7f fails
   if (/[^\x00-\x7f]/.test(code)) fail(`${name}: bundle is not ASCII`);
   const id = createHash('sha256').update(code).digest('hex');
-  const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'src', 'bundle-loader.js'));
+  const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
   const idLine = `${BUNDLE_ID_PREFIX}${id}\n`;
   writeAtomically(out, idLine + code);
   // The tsc output names the bundle built from it (see BUNDLE_ID_PREFIX):

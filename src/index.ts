@@ -2,8 +2,8 @@
  * The library: gather facts from a node and its peer, decide, stamp. The
  * executables in bin/ are thin clients of these functions.
  */
-export { CheckError, isCheckError, type ErrorCode } from './errors';
-export { Deadline } from './deadline';
+export { CheckError, isCheckError, type ErrorCode } from './core/errors';
+export { Deadline } from './core/deadline';
 export {
   decide,
   afterStampFailure,
@@ -17,11 +17,11 @@ export {
   type Reason,
   type Thresholds,
   type Verdict,
-} from './decide';
-export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type ReplicaChannel } from './replica-status';
-export { parseTableName, DEFAULT_TABLE, type TableName } from './heartbeat';
-export { runCheck, type CheckOptions, type CheckResult } from './check';
-export { startResident, type Resident, type ResidentOptions } from './resident';
+} from './core/decide';
+export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type ReplicaChannel } from './core/replica-status';
+export { parseTableName, DEFAULT_TABLE, type TableName } from './core/heartbeat';
+export { runCheck, type CheckOptions, type CheckResult } from './probe/probe';
+export { startResident, type Resident, type ResidentOptions } from './resident/engine';
 export {
   readOptionFiles,
   parseOptionFileText,
@@ -30,6 +30,6 @@ export {
   type OptionEntry,
   type OptionFileSettings,
   type OptionFilesResult,
-} from './option-files';
-export { COMMON_OPTIONS, parseArgs, resolveOptions, checkSettings, type CheckSettings } from './settings';
-export { snmpAnswer } from './snmp';
+} from './config/option-file-reader';
+export { COMMON_OPTIONS, parseArgs, resolveOptions, checkSettings, type CheckSettings } from './config/settings';
+export { snmpAnswer } from './answers/snmp';

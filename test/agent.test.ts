@@ -4,8 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentLine, parseMaintenanceState } from '../src/agent';
-import { REASONS, type Reason } from '../src/decide';
+import { agentLine, parseMaintenanceState } from '../src/answers/agent';
+import { REASONS, type Reason } from '../src/core/decide';
 
 const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
 

@@ -1,6 +1,6 @@
 /**
  * The bundled executables (scripts/build.js) and how the bin/ shims load
- * them (src/bundle-loader.ts): the bundle must answer exactly like the tsc
+ * them (launcher/bundle-loader.ts): the bundle must answer exactly like the tsc
  * output, and every way the code cache or the bundle can be wrong (missing,
  * from another build or Node, rejected by V8, damaged, unwritable) must still
  * give the right answer with nothing on stderr.
@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_ID_PREFIX } from '../src/bundle-loader';
+import { BUNDLE_ID_PREFIX } from '../launcher/bundle-loader';
 import { Pair } from './support/pair';
 import { nodeOptionFile } from './support/lb-setup';
 import { cleanEnv } from './support/run-bin';
@@ -52,6 +52,7 @@ function buildPackage(dir: string): string {
   fs.cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
   fs.cpSync(join(REPO, 'dist', 'bin'), join(root, 'dist', 'bin'), { recursive: true });
   fs.cpSync(join(REPO, 'dist', 'src'), join(root, 'dist', 'src'), { recursive: true });
+  fs.cpSync(join(REPO, 'dist', 'launcher'), join(root, 'dist', 'launcher'), { recursive: true });
   for (const f of fs.readdirSync(join(REPO, 'scripts')).filter((f) => f.startsWith('build'))) {
     fs.copyFileSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
   }

@@ -2,12 +2,20 @@
 import { describe, test } from 'node:test';
 import { channel } from './support/channels';
 import * as assert from 'node:assert/strict';
-import { extendIndex, extendOids } from '../src/oid';
-import { accountSql, detectFlavour, formatSetupReport, grantStatements, monitorPrivilege, parseAccount, tableShape } from '../src/setup';
-import { describeEndpoint, formatStatusText, statusJson, type StatusInput } from '../src/status';
-import { decide, type Facts } from '../src/decide';
-import { CheckError } from '../src/errors';
-import type { CheckSettings } from '../src/settings';
+import { extendIndex, extendOids } from '../src/answers/oid';
+import {
+  accountSql,
+  detectFlavour,
+  formatSetupReport,
+  grantStatements,
+  monitorPrivilege,
+  parseAccount,
+  tableShape,
+} from '../src/cli/setup';
+import { describeEndpoint, formatStatusText, statusJson, type StatusInput } from '../src/answers/status';
+import { decide, type Facts } from '../src/core/decide';
+import { CheckError } from '../src/core/errors';
+import type { CheckSettings } from '../src/config/settings';
 
 describe('oid', () => {
   test('the index is the length, then one sub-identifier per byte', () => {

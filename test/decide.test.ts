@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterStampFailure, decide, errorDecision, type Facts, type Heartbeat } from '../src/decide';
-import type { ReplicaChannel } from '../src/replica-status';
+import { afterStampFailure, decide, errorDecision, type Facts, type Heartbeat } from '../src/core/decide';
+import type { ReplicaChannel } from '../src/core/replica-status';
 import { channel } from './support/channels';
 
 const T = { fresh: 20, maxLag: 1 };

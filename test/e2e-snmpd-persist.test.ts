@@ -17,7 +17,7 @@ import { makeTempDir } from './support/run-dir';
 import { binPath } from './support/inetd';
 import { createKeyedHeartbeat, nodeOptionFile } from './support/lb-setup';
 import { COMMUNITY, snmpClient, snmpGet, startSnmpd, type Snmpd } from './support/snmpd';
-import { DEFAULT_PERSIST_BASE, parsePersistBase, persistOids } from '../src/oid';
+import { DEFAULT_PERSIST_BASE, parsePersistBase, persistOids } from '../src/answers/oid';
 
 const OBJECTS = persistOids(parsePersistBase(DEFAULT_PERSIST_BASE));
 const VERDICT = OBJECTS.find((o) => o.object === 'mfcVerdict')!.numeric;

@@ -19,7 +19,7 @@ import { makeTempDir } from './support/run-dir';
 import { binPath } from './support/inetd';
 import { createKeyedHeartbeat, nodeOptionFile } from './support/lb-setup';
 import { COMMUNITY, snmpGet, startSnmpd, type Snmpd } from './support/snmpd';
-import { extendOids } from '../src/oid';
+import { extendOids } from '../src/answers/oid';
 
 const EXTEND = 'mysql_failover';
 /** nsExtendOutput1Line."mysql_failover": what the load balancer polls. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CheckError } from '../src/errors';
+import { CheckError } from '../src/core/errors';
 import {
   interpretHeartbeatRows,
   parseTableName,
@@ -11,7 +11,7 @@ import {
   TRIAL_SESSION_SQL,
   trialStampSql,
   validateNodeName,
-} from '../src/heartbeat';
+} from '../src/core/heartbeat';
 
 const meta = { mfc_now: 1000, mfc_version: '10.11.19-MariaDB', mfc_server_id: 2 };
 

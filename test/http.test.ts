@@ -4,8 +4,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatResponse, headEnd, MAX_REQUEST_BYTES, parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../src/http';
-import { REASONS, type Reason } from '../src/decide';
+import {
+  formatResponse,
+  headEnd,
+  MAX_REQUEST_BYTES,
+  parseRequest,
+  rejectResponse,
+  verdictResponse,
+  type ParsedRequest,
+} from '../src/answers/http';
+import { REASONS, type Reason } from '../src/core/decide';
 
 const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
 

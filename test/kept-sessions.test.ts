@@ -5,9 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Deadline } from '../src/deadline';
-import { CheckError } from '../src/errors';
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, backoffMs, keptSessions } from '../src/kept-sessions';
+import { Deadline } from '../src/core/deadline';
+import { CheckError } from '../src/core/errors';
+import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, backoffMs, keptSessions } from '../src/resident/kept-sessions';
 import { FakeServer } from './support/exchange';
 
 let fake: FakeServer;

@@ -1,10 +1,10 @@
 /** The Nagios state mapping and output formatting (src/nagios.ts), pure. */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { decide, errorDecision, type Facts, type Heartbeat, type Thresholds } from '../src/decide';
-import type { ReplicaChannel } from '../src/replica-status';
+import { decide, errorDecision, type Facts, type Heartbeat, type Thresholds } from '../src/core/decide';
+import type { ReplicaChannel } from '../src/core/replica-status';
 import { channel } from './support/channels';
-import type { HeartbeatRead } from '../src/heartbeat';
+import type { HeartbeatRead } from '../src/core/heartbeat';
 import {
   EXIT_CODE,
   evaluate,
@@ -16,9 +16,9 @@ import {
   worstState,
   type PluginReport,
   type PluginThresholds,
-} from '../src/nagios';
-import { parseRange } from '../src/range';
-import { CheckError } from '../src/errors';
+} from '../src/answers/nagios';
+import { parseRange } from '../src/answers/range';
+import { CheckError } from '../src/core/errors';
 
 const LB: Thresholds = { fresh: 20, maxLag: 1 };
 

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckError } from '../src/errors';
+import { CheckError } from '../src/core/errors';
 import {
   LIMITS,
   formatOptionEntry,
@@ -30,7 +30,7 @@ import {
   type OptionFileItem,
   type OptionFileSettings,
   type OptionFilesResult,
-} from '../src/option-files';
+} from '../src/config/option-file-reader';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'option-files');
 const GROUPS = ['client', 'mysql-failover-check'] as const;

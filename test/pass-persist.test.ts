@@ -7,9 +7,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Decision } from '../src/decide';
-import { compareOids, DEFAULT_PERSIST_BASE, formatOid, parseOid, parsePersistBase, persistOids } from '../src/oid';
-import { LineSplitter, PassPersistSession, RequestParser, type SessionOptions } from '../src/pass-persist';
+import type { Decision } from '../src/core/decide';
+import { compareOids, DEFAULT_PERSIST_BASE, formatOid, parseOid, parsePersistBase, persistOids } from '../src/answers/oid';
+import { LineSplitter, PassPersistSession, RequestParser, type SessionOptions } from '../src/answers/pass-persist';
 
 const BASE = parsePersistBase(DEFAULT_PERSIST_BASE);
 const B = formatOid(BASE);

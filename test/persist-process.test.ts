@@ -14,7 +14,7 @@ import { makeTempDir } from './support/run-dir';
 import { createKeyedHeartbeat, nodeOptionFile } from './support/lb-setup';
 import { PersistClient } from './support/pass-persist-client';
 import { runBin } from './support/run-bin';
-import { DEFAULT_PERSIST_BASE, formatOid, parsePersistBase } from '../src/oid';
+import { DEFAULT_PERSIST_BASE, formatOid, parsePersistBase } from '../src/answers/oid';
 
 const B = formatOid(parsePersistBase(DEFAULT_PERSIST_BASE));
 const VERDICT = `${B}.1.0`;

@@ -1,8 +1,8 @@
 /** Monitoring Plugins threshold ranges (src/range.ts): every form and every edge. */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { describeRange, parseRange, rangeAlerts } from '../src/range';
-import { CheckError } from '../src/errors';
+import { describeRange, parseRange, rangeAlerts } from '../src/answers/range';
+import { CheckError } from '../src/core/errors';
 
 /** value -> alerts? for one range text */
 function table(text: string, cases: Array<[number, boolean]>): void {

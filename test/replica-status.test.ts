@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isChannelRunning, normaliseReplicaRows, replicaStatusStatements } from '../src/replica-status';
+import { isChannelRunning, normaliseReplicaRows, replicaStatusStatements } from '../src/core/replica-status';
 
 // Fixtures are recorded rows: MySQL ones follow the reference manuals' examples,
 // MariaDB ones were recorded from a real 10.11 server (see the fixture's comment).

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pair, type NodeName } from './support/pair';
 import { nodeOptionFile } from './support/lb-setup';
-import { COMMON_OPTIONS, checkSettings, parseArgs, resolveOptions, type CheckSettings } from '../src/settings';
-import { startResident, type Resident, type ResidentOptions } from '../src/resident';
-import type { Decision } from '../src/decide';
+import { COMMON_OPTIONS, checkSettings, parseArgs, resolveOptions, type CheckSettings } from '../src/config/settings';
+import { startResident, type Resident, type ResidentOptions } from '../src/resident/engine';
+import type { Decision } from '../src/core/decide';
 import { until } from './support/until';
 
 const TABLE = 'status_example.lastcheck';

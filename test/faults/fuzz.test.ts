@@ -10,9 +10,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOptionFileText } from '../../src/option-files';
-import { parseRequest, type ReadEnd } from '../../src/http';
-import { CheckError } from '../../src/errors';
+import { parseOptionFileText } from '../../src/config/option-file-reader';
+import { parseRequest } from '../../src/answers/http';
+import type { ReadEnd } from '../../src/io/bounded-io';
+import { CheckError } from '../../src/core/errors';
 
 const SEED = Number(process.env['MFC_FUZZ_SEED']) || Date.now() % 2 ** 31;
 const BUDGET_MS = (Number(process.env['MFC_FUZZ_SECONDS']) || 60) * 1000;

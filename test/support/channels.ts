@@ -1,5 +1,5 @@
 /** Builders for recorded-shape facts used by the pure unit tests. */
-import type { ReplicaChannel } from '../../src/replica-status';
+import type { ReplicaChannel } from '../../src/core/replica-status';
 
 /** A healthy default channel; `over` changes what a test is about. */
 export function channel(over: Partial<ReplicaChannel> = {}): ReplicaChannel {

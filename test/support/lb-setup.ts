@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import { Pair, quoteOptionValue, type NodeName } from './pair';
-import { createKeyedTableSql, DEFAULT_TABLE, parseTableName } from '../../src/heartbeat';
+import { createKeyedTableSql, DEFAULT_TABLE, parseTableName } from '../../src/core/heartbeat';
 
 /**
  * Writes `<dir>/<node>-<name>.cnf`: the monitor user in [client], and in

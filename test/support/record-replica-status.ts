@@ -3,7 +3,7 @@
  *   npx tsc -p tsconfig.json && node dist/test/support/record-replica-status.js
  * Writes test/fixtures/replica-status/mariadb-<version>-{single,multi}.json.
  * The expectations are read from the raw columns by hand-written mapping
- * here, not by src/replica-status.ts, so the unit test compares two readings.
+ * here, not by src/core/replica-status.ts, so the unit test compares two readings.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

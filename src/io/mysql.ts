@@ -4,8 +4,8 @@
  * message text, which changes with server version and language).
  */
 import type * as mysql2 from 'mysql2';
-import { CheckError, type ErrorCode } from './errors';
-import { Deadline, withDeadline } from './deadline';
+import { CheckError, type ErrorCode } from '../core/errors';
+import { Deadline, withDeadline } from '../core/deadline';
 
 export interface Endpoint {
   /** TCP host; ignored when `socket` is set. */

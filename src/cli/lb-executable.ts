@@ -4,13 +4,13 @@
  * rejection: whatever happens ends in a Decision (DOWN `error` for the
  * unexpected), because the LB needs an answer, not a stack trace.
  */
-import { errorDecision, type Decision } from './decide';
-import { CheckError } from './errors';
-import { factError } from './facts';
-import { guardedCheck } from './guarded-check';
-import { logDecision } from './log-file';
-import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
-import { VERSION } from './process';
+import { errorDecision, type Decision } from '../core/decide';
+import { CheckError } from '../core/errors';
+import { factError } from '../probe/facts';
+import { guardedCheck } from '../probe/guarded-check';
+import { logDecision } from '../io/log-file';
+import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from '../config/settings';
+import { VERSION } from './executable';
 
 export const LB_DEFAULT_TIMEOUT = '3';
 

@@ -3,7 +3,7 @@
  * properly: one line, key=value, appended atomically (O_APPEND, one write).
  */
 import { appendFileSync } from 'node:fs';
-import type { Decision } from './decide';
+import type { Decision } from '../core/decide';
 
 export interface LogFields {
   tool: string;

@@ -4,10 +4,10 @@
  * includes Node's own start-up, like the LB probe, but returning the whole
  * result (facts, heartbeat) instead of just the decision.
  */
-import { Deadline } from './deadline';
-import { runCheck, type CheckOptions, type CheckResult } from './check';
-import { errorDecision, type Decision } from './decide';
-import type { CheckSettings } from './settings';
+import { Deadline } from '../core/deadline';
+import { runCheck, type CheckOptions, type CheckResult } from './probe';
+import { errorDecision, type Decision } from '../core/decide';
+import type { CheckSettings } from '../config/settings';
 
 /** Kept back from the timeout for printing the answer after the check gives up. */
 export const ANSWER_MARGIN_MS = 100;

@@ -7,11 +7,11 @@
  * client reads them (a later line wins, whichever of our groups it is in).
  */
 import minimist from 'minimist';
-import { CheckError } from './errors';
-import type { Endpoint } from './mysql';
-import type { Thresholds } from './decide';
-import { DEFAULT_TABLE, parseTableName, validateNodeName, type TableName } from './heartbeat';
-import { normaliseOptionName, readOptionFiles, type OptionFileSettings } from './option-files';
+import { CheckError } from '../core/errors';
+import type { Endpoint } from '../io/mysql';
+import type { Thresholds } from '../core/decide';
+import { DEFAULT_TABLE, parseTableName, validateNodeName, type TableName } from '../core/heartbeat';
+import { normaliseOptionName, readOptionFiles, type OptionFileSettings } from './option-file-reader';
 
 export const TOOL_GROUP = 'mysql-failover-check';
 /** The MySQL client's groups first, then ours. */

@@ -15,11 +15,11 @@
  * A NULL lag is never reported as 0: it is "lag unknown" in text and `U` in
  * perfdata (the guidelines' "value could not be determined").
  */
-import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from './decide';
-import type { HeartbeatRead } from './heartbeat';
+import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from '../core/decide';
+import type { HeartbeatRead } from '../core/heartbeat';
 import { describeRange, rangeAlerts, type Range } from './range';
-import { isChannelRunning, type ReplicaChannel } from './replica-status';
-import { CheckError } from './errors';
+import { isChannelRunning, type ReplicaChannel } from '../core/replica-status';
+import { CheckError } from '../core/errors';
 
 export type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 

@@ -4,11 +4,11 @@
  * from the source is handed back on every path (the caller hands back the
  * local one it keeps for the stamp).
  */
-import { CheckError, toCheckError } from './errors';
-import type { Deadline } from './deadline';
-import type { Session } from './mysql';
+import { CheckError, toCheckError } from '../core/errors';
+import type { Deadline } from '../core/deadline';
+import type { Session } from '../io/mysql';
 import type { SessionSource } from './session-source';
-import type { FactError, LocalFacts, PeerFacts } from './decide';
+import type { FactError, LocalFacts, PeerFacts } from '../core/decide';
 import {
   insertFirstRowSql,
   interpretHeartbeatRows,
@@ -19,11 +19,11 @@ import {
   trialStampSql,
   type HeartbeatRead,
   type TableName,
-} from './heartbeat';
-import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from './replica-status';
+} from '../core/heartbeat';
+import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from '../core/replica-status';
 
 /**
- * A fact's error for the decision. Errors from mysql.ts already name the role
+ * A fact's error for the decision. Errors from src/io/mysql.ts already name the role
  * ("local server: connect: ..."); the others (a heartbeat table of the wrong
  * shape) get it here, so every message says which node it is about.
  */
@@ -111,7 +111,7 @@ export async function stampHeartbeat(session: Session, table: TableName, read: H
 }
 
 /**
- * Tries the stamp without changing anything (heartbeat.ts trialStampSql):
+ * Tries the stamp without changing anything (src/core/heartbeat.ts trialStampSql):
  * the read-only modes predict heartbeat-write-failed with it. Rejects with a
  * CheckError when the real stamp would fail.
  */

@@ -68,7 +68,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDecoder } from 'node:util';
-import { CheckError, type ErrorCode } from './errors';
+import { CheckError, type ErrorCode } from '../core/errors';
 
 export interface OptionFileSettings {
   /** --defaults-file: read only this file (relative to `cwd`, "~/" expanded). */

@@ -16,7 +16,7 @@
  * plain decimal number, and an empty range (``, `@`, `:`) is refused, as
  * the current guidelines say. Errors name the offending text.
  */
-import { CheckError } from './errors';
+import { CheckError } from '../core/errors';
 
 export interface Range {
   /** The text as given, for perfdata (warn/crit fields are in range format). */

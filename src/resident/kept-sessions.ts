@@ -14,10 +14,10 @@
  *   nothing, and the answer is the fail-safe one for that node (design.md
  *   section 2: local DOWN, peer counted as unreachable).
  */
-import { CheckError, toCheckError } from './errors';
-import type { Deadline } from './deadline';
-import { connect, type Session } from './mysql';
-import { endpointOf, ROLE_LABEL, type NodeEndpoints, type NodeRole, type SessionSource } from './session-source';
+import { CheckError, toCheckError } from '../core/errors';
+import type { Deadline } from '../core/deadline';
+import { connect, type Session } from '../io/mysql';
+import { endpointOf, ROLE_LABEL, type NodeEndpoints, type NodeRole, type SessionSource } from '../probe/session-source';
 
 export const BACKOFF_FIRST_MS = 100;
 export const BACKOFF_MAX_MS = 5000;

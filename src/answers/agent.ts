@@ -39,8 +39,8 @@
  *   the connections already open. DRAIN is there for backends whose only
  *   verdict source is the agent and that want persistent clients to finish.
  */
-import type { Reason, Verdict } from './decide';
-import { CheckError } from './errors';
+import type { Reason, Verdict } from '../core/decide';
+import { CheckError } from '../core/errors';
 
 export type MaintenanceState = 'maint' | 'drain';
 

@@ -1,6 +1,6 @@
 /** Process-level helpers shared by the executables. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+export const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
 /** When this process started (epoch ms): deadlines include Node's own start-up. */
 export function processStart(): number {

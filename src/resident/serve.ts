@@ -2,7 +2,7 @@
  * The listeners of `mysql-failover-check serve`: HTTP for HAProxy's httpchk
  * (and F5, LVS, keepalived) and HAProxy's agent-check over TCP, answering
  * from the resident engine with the same bytes as the per-connection
- * executables (src/http.ts, src/agent.ts).
+ * executables (src/answers/http.ts, src/answers/agent.ts).
  *
  * Each connection is bounded like the xinetd modes: at most 8 KiB read and
  * 1 s to send a request head, one answer, then the socket is closed (and
@@ -11,13 +11,14 @@
  * within a bound, then destroys whatever is left.
  */
 import * as net from 'node:net';
-import type { Decision } from './decide';
-import { CheckError } from './errors';
-import { agentLine, type MaintenanceState } from './agent';
-import { MAX_REQUEST_BYTES, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse } from './http';
-import { readBounded, readHttpRequest } from './stdio-exchange';
-import { startResident } from './resident';
-import { parseHostPort, type CheckSettings } from './settings';
+import type { Decision } from '../core/decide';
+import { CheckError } from '../core/errors';
+import { agentLine, type MaintenanceState } from '../answers/agent';
+import { MAX_REQUEST_BYTES, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse } from '../answers/http';
+import { readBounded } from '../io/bounded-io';
+import { readHttpRequest } from '../answers/http-request';
+import { startResident } from './engine';
+import { parseHostPort, type CheckSettings } from '../config/settings';
 
 export type ListenerKind = 'http' | 'agent';
 

@@ -16,12 +16,12 @@
  *   TIMEOUT decision and its sessions are dropped, so the next check
  *   reconnects instead of queueing behind a hung server.
  */
-import { inMaintenance, maintenanceFacts } from './check';
-import { decide, errorDecision, type Decision } from './decide';
-import { factError } from './facts';
-import { guardedCheck } from './guarded-check';
+import { inMaintenance, maintenanceFacts } from '../probe/probe';
+import { decide, errorDecision, type Decision } from '../core/decide';
+import { factError } from '../probe/facts';
+import { guardedCheck } from '../probe/guarded-check';
 import { keptSessions } from './kept-sessions';
-import { parseSeconds, redact, type CheckSettings, type OptionSpec } from './settings';
+import { parseSeconds, redact, type CheckSettings, type OptionSpec } from '../config/settings';
 
 export const DEFAULT_CACHE_MS = 1000;
 

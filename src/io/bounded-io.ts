@@ -1,6 +1,8 @@
 /**
- * One exchange over stdin/stdout, the way xinetd and systemd socket units
- * with `Accept=yes` run a program: the client's socket is both fd 0 and fd 1.
+ * Reads and writes that never wait without a bound, on whatever carries a
+ * client: stdin/stdout under xinetd or a systemd socket unit with
+ * `Accept=yes` (the client's socket is both fd 0 and fd 1), or a TCP socket
+ * of `serve`.
  *
  * Reading is bounded in bytes and time, so a client that sends nothing, or
  * too much, costs one second at most. Writing is synchronous and retried on
@@ -9,7 +11,9 @@
  */
 import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { headEnd, MAX_REQUEST_BYTES, parseRequest, REQUEST_TIMEOUT_MS, type ParsedRequest, type ReadEnd } from './http';
+
+/** How a bounded read ended. */
+export type ReadEnd = 'complete' | 'eof' | 'limit' | 'timeout' | 'error';
 
 export interface ReadResult {
   /** What was read, at most maxBytes. */
@@ -72,16 +76,6 @@ export function readBounded(stream: Readable, opts: ReadOptions): Promise<ReadRe
       finish('error');
     }
   });
-}
-
-/** One HTTP request head from `stream`, bounded like every responder's read (8 KiB, 1 s), parsed. */
-export async function readHttpRequest(stream: Readable): Promise<ParsedRequest> {
-  const r = await readBounded(stream, {
-    maxBytes: MAX_REQUEST_BYTES,
-    timeoutMs: REQUEST_TIMEOUT_MS,
-    complete: (data) => headEnd(data) >= 0,
-  });
-  return parseRequest(r.data, r.end);
 }
 
 function sleepSync(ms: number): void {

@@ -10,13 +10,13 @@
  * other's statement.
  *
  * The pure parts (flavour detection, privilege choice, GRANT text) are
- * exported for unit tests; runSetup does the I/O through src/mysql.ts.
+ * exported for unit tests; runSetup does the I/O through src/io/mysql.ts.
  */
-import { CheckError } from './errors';
-import type { Deadline } from './deadline';
-import { connect, type Endpoint, type Session } from './mysql';
-import { createKeyedTableSql, lockWaitSeconds, quoteTable, type TableName } from './heartbeat';
-import { atLeast, parseServerFlavour, type ServerFlavour } from './server-flavour';
+import { CheckError } from '../core/errors';
+import type { Deadline } from '../core/deadline';
+import { connect, type Endpoint, type Session } from '../io/mysql';
+import { createKeyedTableSql, lockWaitSeconds, quoteTable, type TableName } from '../core/heartbeat';
+import { atLeast, parseServerFlavour, type ServerFlavour } from '../core/server-flavour';
 
 export type { ServerFlavour };
 
@@ -92,7 +92,7 @@ export function grantStatements(f: ServerFlavour, table: TableName, account: Acc
 
 export type TableShape = 'keyed' | 'one-row' | 'unusable';
 
-/** What an existing table's columns mean for the check (heartbeat.ts reads by column name). */
+/** What an existing table's columns mean for the check (src/core/heartbeat.ts reads by column name). */
 export function tableShape(columns: readonly string[]): TableShape {
   const names = new Set(columns.map((c) => c.toLowerCase()));
   if (!names.has('lastcheck')) return 'unusable';

@@ -16,7 +16,7 @@
  * NONE, which snmpd reads as "no such object"; blank lines are no request and
  * get no answer.
  */
-import { errorDecision, type Decision } from './decide';
+import { errorDecision, type Decision } from '../core/decide';
 import { compareOids, formatOid, parseOid, persistOids, type PersistOid } from './oid';
 import { snmpAnswer } from './snmp';
 

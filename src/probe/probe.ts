@@ -3,11 +3,11 @@
  * decision, and (for load-balancer modes) the heartbeat stamp.
  */
 import { existsSync } from 'node:fs';
-import { Deadline } from './deadline';
-import { afterStampFailure, decide, isStale, type Decision, type Facts } from './decide';
+import { Deadline } from '../core/deadline';
+import { afterStampFailure, decide, isStale, type Decision, type Facts } from '../core/decide';
 import { factError, gatherLocal, probePeer, stampHeartbeat, trialStamp } from './facts';
-import type { HeartbeatRead } from './heartbeat';
-import type { CheckSettings } from './settings';
+import type { HeartbeatRead } from '../core/heartbeat';
+import type { CheckSettings } from '../config/settings';
 import { perCheckSessions, type SessionSource } from './session-source';
 
 export interface CheckOptions {

@@ -7,7 +7,7 @@
  * `extend mfc ...` answers under `...3.1.1.3.109.102.99` (3 bytes: m f c).
  * Load balancers rarely load MIBs, so they are configured with these numbers.
  */
-import { CheckError } from './errors';
+import { CheckError } from '../core/errors';
 
 /** NET-SNMP-EXTEND-MIB::nsExtendOutput1Table columns (1.3.6.1.4.1.8072.1.3.2.3.1.N). */
 export const NS_EXTEND_OUTPUT_1_ENTRY = '1.3.6.1.4.1.8072.1.3.2.3.1';

@@ -4,9 +4,9 @@
  * between checks (kept-sessions.ts). The check itself (check.ts, facts.ts)
  * is the same code either way, so both modes give the same verdicts.
  */
-import { CheckError } from './errors';
-import type { Deadline } from './deadline';
-import { connect, type Endpoint, type Session } from './mysql';
+import { CheckError } from '../core/errors';
+import type { Deadline } from '../core/deadline';
+import { connect, type Endpoint, type Session } from '../io/mysql';
 
 export type NodeRole = 'local' | 'peer';
 

@@ -2,10 +2,10 @@
  * `mysql-failover-check status` for people and scripts, pure: the facts and
  * the decision path in plain words, or the same as JSON.
  */
-import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from './decide';
-import type { HeartbeatRead } from './heartbeat';
-import type { Endpoint } from './mysql';
-import type { CheckSettings } from './settings';
+import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from '../core/decide';
+import type { HeartbeatRead } from '../core/heartbeat';
+import type { Endpoint } from '../io/mysql';
+import type { CheckSettings } from '../config/settings';
 
 export interface StatusInput {
   decision: Decision;
@@ -81,7 +81,7 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   return lines.join('\n').replace(/[ ]+$/gm, '') + '\n';
 }
 
-/** The same for scripts. Channel objects are the normalised rows (src/replica-status.ts). */
+/** The same for scripts. Channel objects are the normalised rows (src/core/replica-status.ts). */
 export function statusJson(s: StatusInput, settings: CheckSettings): Record<string, unknown> {
   const facts = s.facts;
   const local: Record<string, unknown> = { endpoint: describeEndpoint(settings.local) };

@@ -1,7 +1,8 @@
 /**
  * The HTTP side of `mysql-failover-http`, pure: where a request head ends,
  * whether it is one we answer, and the bytes of the answer. No I/O here; the
- * executable reads stdin (bounded, see stdio-exchange.ts) and writes stdout.
+ * request is read by http-request.ts (bounded, src/io/bounded-io.ts) from
+ * stdin or a socket, and the answer written by the caller.
  *
  * Load balancers send a short request with no body and read one response:
  * HAProxy's `option httpchk` sends `OPTIONS / HTTP/1.0` unless told
@@ -14,7 +15,8 @@
  *   (the verdict and reason codes, or the name of the problem): no SQL error
  *   text, no peer hostname, no secret, nothing echoed from the request.
  */
-import type { Reason, Verdict } from './decide';
+import type { Reason, Verdict } from '../core/decide';
+import type { ReadEnd } from '../io/bounded-io';
 
 /** The most we read of a request: a health check's head is a few hundred bytes. */
 export const MAX_REQUEST_BYTES = 8192;
@@ -23,9 +25,6 @@ export const REQUEST_TIMEOUT_MS = 1000;
 
 export const METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 export type Method = (typeof METHODS)[number];
-
-/** How reading the request ended (stdio-exchange.ts readBounded). */
-export type ReadEnd = 'complete' | 'eof' | 'limit' | 'timeout' | 'error';
 
 export type ParsedRequest =
   { ok: true; method: Method; target: string; version: 'HTTP/1.0' | 'HTTP/1.1' } | { ok: false; status: 400 | 405; problem: string };
