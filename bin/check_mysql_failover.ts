@@ -27,7 +27,7 @@ import {
   type PluginReport,
   type PluginThresholds,
 } from '../src/answers/nagios';
-import { guardedCheck } from '../src/probe/guarded-check';
+import { probe } from '../src/probe/probe';
 import { appendLogLine } from '../src/io/log-file';
 import { processStart, silenceStderr, VERSION } from '../src/cli/executable';
 
@@ -187,15 +187,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     logFile = settings.logFile;
     const t: PluginThresholds = { ...thresholds, channel: settings.thresholds.channel, timeoutSeconds: settings.timeoutMs / 1000 };
 
-    const run = await guardedCheck(settings, { stamp: false, trialStamp: true, alwaysReadReplication: true }, startedAt);
-    if (run.timedOut) {
-      report = evaluate({ decision: run.decision, facts: undefined, elapsedMs: run.elapsedMs, timedOut: true }, t);
-      lbReason = 'timeout';
-    } else {
-      const r = run.result;
-      report = evaluate({ decision: r.decision, facts: r.facts, heartbeat: r.heartbeat, elapsedMs: r.elapsedMs }, t);
-      lbReason = r.decision.reason;
-    }
+    const result = await probe(settings, { stamp: false, trialStamp: true, alwaysReadReplication: true }, startedAt);
+    report = evaluate(result, t);
+    lbReason = result.timedOut ? 'timeout' : result.decision.reason;
   } catch (e) {
     const err = toCheckError(e);
     const usage = isCheckError(e) && err.code === 'USAGE' ? SHORT_USAGE : [];

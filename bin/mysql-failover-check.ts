@@ -23,7 +23,7 @@ import {
 import { toCheckError, type ErrorCode } from '../src/core/errors';
 import { Deadline } from '../src/core/deadline';
 import { LB_DEFAULT_TIMEOUT } from '../src/cli/lb-executable';
-import { guardedCheck } from '../src/probe/guarded-check';
+import { probe } from '../src/probe/probe';
 import { logDecision } from '../src/io/log-file';
 import { extendOids } from '../src/answers/oid';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, runSetup } from '../src/cli/setup';
@@ -225,26 +225,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
     secrets = settings.secrets;
     const stampRequested = args.values.get('stamp') === true;
-    const run = await guardedCheck(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt);
-    const input: StatusInput = run.timedOut
-      ? {
-          decision: run.decision,
-          facts: undefined,
-          heartbeat: undefined,
-          stamped: false,
-          stampRequested,
-          elapsedMs: run.elapsedMs,
-          timedOut: true,
-        }
-      : {
-          decision: run.result.decision,
-          facts: run.result.facts,
-          heartbeat: run.result.heartbeat,
-          stamped: run.result.stamped,
-          stampRequested,
-          elapsedMs: run.result.elapsedMs,
-          timedOut: false,
-        };
+    const input: StatusInput = {
+      ...(await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt)),
+      stampRequested,
+    };
     const text = json ? JSON.stringify(statusJson(input, settings), null, 2) + '\n' : formatStatusText(input, settings);
     out(redact(text, secrets));
     if (stampRequested && settings.logFile !== undefined) {

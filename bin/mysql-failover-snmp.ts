@@ -116,7 +116,7 @@ async function persist(args: ParsedArgs | undefined, usageError: CheckError | un
   const verdicts = residentVerdicts(args, setupError, cacheMs);
   const session = new PassPersistSession({
     base,
-    decide: verdicts.probe,
+    probe: verdicts.probe,
     write: (text) => writeAllSync(1, text),
     deadlineMs: verdicts.timeoutMs,
   });

@@ -20,7 +20,7 @@ export {
 } from './core/decide';
 export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type ReplicaChannel } from './core/replica-status';
 export { parseTableName, DEFAULT_TABLE, type TableName } from './core/heartbeat';
-export { runCheck, type CheckOptions, type CheckResult } from './probe/probe';
+export { probe, type ProbeOptions, type ProbeResult } from './probe/probe';
 export { startResident, type Resident, type ResidentOptions } from './resident/engine';
 export {
   readOptionFiles,

@@ -32,7 +32,7 @@ async function converse(
   let calls = 0;
   const session = new PassPersistSession({
     base: BASE,
-    decide: () => {
+    probe: () => {
       calls++;
       return decide();
     },
@@ -238,7 +238,7 @@ describe('pass_persist session', () => {
     let closed = false;
     const session = new PassPersistSession({
       base: BASE,
-      decide: async () => UP,
+      probe: async () => UP,
       write: (text) => {
         writes.push(text);
         return writes.length < 2;
@@ -258,7 +258,7 @@ describe('pass_persist session', () => {
   test('the base comes from the options: a custom base answers there and only there', async () => {
     const base = parsePersistBase('.1.3.6.1.4.1.99999.7');
     let out = '';
-    const session = new PassPersistSession({ base, decide: async () => UP, write: (t) => ((out += t), true), deadlineMs: () => 1_000 });
+    const session = new PassPersistSession({ base, probe: async () => UP, write: (t) => ((out += t), true), deadlineMs: () => 1_000 });
     session.feed(Buffer.from(`get\n.1.3.6.1.4.1.99999.7.1.0\nget\n${B}.1.0\n`));
     session.end();
     await session.closed;

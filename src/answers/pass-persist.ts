@@ -141,8 +141,8 @@ export function varbind(object: PersistOid, decision: Decision): string {
 export interface SessionOptions {
   /** The OID of the snmpd.conf `pass_persist` line. */
   base: readonly number[];
-  /** The verdict for one request. */
-  decide: () => Promise<Decision>;
+  /** Probes for one request (the resident engine's probe, in practice). */
+  probe: () => Promise<Decision>;
   /** Writes one whole answer; false when nobody reads any more. */
   write: (text: string) => boolean;
   /** How long a verdict may take before the answer is DOWN anyway: snmpd waits for nothing else. */
@@ -153,7 +153,7 @@ export interface SessionOptions {
 /**
  * One conversation with snmpd: feed it what arrives on stdin, call end() at
  * EOF. Answers are written in request order, each within deadlineMs of the
- * moment its turn comes, whatever decide() does.
+ * moment its turn comes, whatever probe() does.
  */
 export class PassPersistSession {
   private readonly objects: PersistOid[];
@@ -214,20 +214,20 @@ export class PassPersistSession {
       case 'getnext': {
         const object = lookup(this.objects, request.kind, request.oid);
         if (object === undefined) return NONE;
-        return varbind(object, await this.decision());
+        return varbind(object, await this.probeInTime());
       }
     }
   }
 
-  /** decide() under the deadline; never rejects. */
-  private async decision(): Promise<Decision> {
+  /** probe() under the deadline; never rejects. */
+  private async probeInTime(): Promise<Decision> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Decision>((resolve) => {
       timer = setTimeout(() => resolve(errorDecision({ code: 'TIMEOUT', message: 'no verdict within --timeout' })), this.opts.deadlineMs());
     });
-    // Through then(): a decide() that throws instead of rejecting must not break the queue either.
+    // Through then(): a probe() that throws instead of rejecting must not break the queue either.
     const decided = Promise.resolve()
-      .then(() => this.opts.decide())
+      .then(() => this.opts.probe())
       .catch((e: unknown) => errorDecision({ code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) }));
     try {
       return await Promise.race([decided, late]);

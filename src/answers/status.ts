@@ -2,20 +2,14 @@
  * `mysql-failover-check status` for people and scripts, pure: the facts and
  * the decision path in plain words, or the same as JSON.
  */
-import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from '../core/decide';
-import type { HeartbeatRead } from '../core/heartbeat';
+import { describeChannel, describeHeartbeat, selectChannels } from '../core/decide';
 import type { Endpoint } from '../io/mysql';
 import type { CheckSettings } from '../config/settings';
+import type { ProbeResult } from '../probe/probe';
 
-export interface StatusInput {
-  decision: Decision;
-  facts: Facts | undefined;
-  heartbeat: HeartbeatRead | undefined;
-  stamped: boolean;
+export interface StatusInput extends ProbeResult {
   /** Whether the run was asked to stamp (--stamp). */
   stampRequested: boolean;
-  elapsedMs: number;
-  timedOut: boolean;
 }
 
 export function describeEndpoint(e: Endpoint): string {

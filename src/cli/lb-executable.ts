@@ -7,7 +7,7 @@
 import { errorDecision, type Decision } from '../core/decide';
 import { CheckError } from '../core/errors';
 import { factError } from '../probe/facts';
-import { guardedCheck } from '../probe/guarded-check';
+import { probe } from '../probe/probe';
 import { logDecision } from '../io/log-file';
 import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from '../config/settings';
 import { VERSION } from './executable';
@@ -40,8 +40,8 @@ export async function lbProbe(tool: string, args: ParsedArgs, specs: readonly Op
     const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
     logFile = settings.logFile;
     secrets = settings.secrets;
-    const outcome = await guardedCheck(settings, { stamp: true, alwaysReadReplication: false }, startedAt);
-    return finish(outcome.timedOut ? outcome.decision : outcome.result.decision);
+    const result = await probe(settings, { stamp: true, alwaysReadReplication: false }, startedAt);
+    return finish(result.decision);
   } catch (e) {
     return finish(errorDecision(factError(e)));
   }

@@ -1,6 +1,6 @@
 /**
  * The heartbeat table: which SQL reads and stamps it, and what the rows mean.
- * Pure: the statements are run by src/probe/facts.ts.
+ * Pure: the statements are run by src/probe/facts.ts and src/probe/stamp.ts.
  *
  * Two schemas work:
  * - the original one, `status_example.lastcheck (lastcheck BIGINT)`, one row

@@ -1,25 +1,15 @@
 /**
- * Gathers what the decision needs from the local node and its peer, and
- * stamps the heartbeat. Every step runs under a deadline; every session taken
- * from the source is handed back on every path (the caller hands back the
- * local one it keeps for the stamp).
+ * Gathers what the decision needs from the local node and its peer. Every
+ * step runs under a deadline; every session taken from the source is handed
+ * back on every path (the caller hands back the local one it keeps for the
+ * stamp, stamp.ts).
  */
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
 import type { Session } from '../io/mysql';
 import type { SessionSource } from './session-source';
 import type { FactError, LocalFacts, PeerFacts } from '../core/decide';
-import {
-  insertFirstRowSql,
-  interpretHeartbeatRows,
-  readHeartbeatSql,
-  stampSessionSql,
-  stampSql,
-  TRIAL_SESSION_SQL,
-  trialStampSql,
-  type HeartbeatRead,
-  type TableName,
-} from '../core/heartbeat';
+import { interpretHeartbeatRows, readHeartbeatSql, type HeartbeatRead, type TableName } from '../core/heartbeat';
 import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from '../core/replica-status';
 
 /**
@@ -84,7 +74,7 @@ export async function gatherLocal(
 }
 
 /** The peer is reachable when it completes a handshake and answers a ping. */
-export async function probePeer(sessions: SessionSource, configured: boolean, deadline: Deadline): Promise<PeerFacts> {
+export async function gatherPeer(sessions: SessionSource, configured: boolean, deadline: Deadline): Promise<PeerFacts> {
   if (!configured) return { configured: false };
   let session: Session | undefined;
   let failed = true;
@@ -98,28 +88,4 @@ export async function probePeer(sessions: SessionSource, configured: boolean, de
   } finally {
     if (session !== undefined) sessions.release('peer', session, failed);
   }
-}
-
-/** Stamps the heartbeat (committed); rejects with a CheckError. */
-export async function stampHeartbeat(session: Session, table: TableName, read: HeartbeatRead, deadline: Deadline): Promise<void> {
-  await session.execute(stampSessionSql(deadline.remaining() / 1000), [], deadline);
-  const { sql, params } = stampSql(table, read.keyed, read.node);
-  const result = await session.execute(sql, params, deadline);
-  if (!read.keyed && result.affectedRows === 0) {
-    await session.execute(insertFirstRowSql(table), [], deadline);
-  }
-}
-
-/**
- * Tries the stamp without changing anything (src/core/heartbeat.ts trialStampSql):
- * the read-only modes predict heartbeat-write-failed with it. Rejects with a
- * CheckError when the real stamp would fail.
- */
-export async function trialStamp(session: Session, table: TableName, read: HeartbeatRead, deadline: Deadline): Promise<void> {
-  await session.execute(TRIAL_SESSION_SQL, [], deadline);
-  const { sql, params } = trialStampSql(table, read.keyed, read.node);
-  await session.execute(sql, params, deadline);
-  // Not committing would be enough (close() ends the session), but an explicit
-  // rollback releases the row lock before the socket is gone.
-  await session.execute('ROLLBACK', [], deadline);
 }

@@ -1,35 +1,46 @@
 /**
- * One check: maintenance file, facts from both nodes in parallel, the
- * decision, and (for load-balancer modes) the heartbeat stamp.
+ * One probe of this node, the pipeline every executable and the resident
+ * engine run: the maintenance file, facts from both nodes in parallel, the
+ * decision (src/core/decide.ts), and, for load-balancer probes, the heartbeat
+ * stamp. All of it under one hard deadline that counts from the start of the
+ * process, so Node's own start-up is inside --timeout too. Every failure of
+ * a server or a step is a decision (the fail-safe one), not a rejection.
  */
-import { existsSync } from 'node:fs';
 import { Deadline } from '../core/deadline';
-import { afterStampFailure, decide, isStale, type Decision, type Facts } from '../core/decide';
-import { factError, gatherLocal, probePeer, stampHeartbeat, trialStamp } from './facts';
+import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts } from '../core/decide';
 import type { HeartbeatRead } from '../core/heartbeat';
 import type { CheckSettings } from '../config/settings';
+import { factError, gatherLocal, gatherPeer } from './facts';
+import { inMaintenance, maintenanceFacts } from './maintenance';
 import { perCheckSessions, type SessionSource } from './session-source';
+import { stampHeartbeat, trialStamp } from './stamp';
 
-export interface CheckOptions {
+export interface ProbeOptions {
   /** Stamp the heartbeat when the verdict says so (LB modes); never for monitoring. */
   stamp: boolean;
   /**
-   * When not stamping: try the stamp and roll it back (facts.ts trialStamp),
+   * When not stamping: try the stamp and roll it back (stamp.ts trialStamp),
    * so a verdict the LB would turn into heartbeat-write-failed is reported as such.
    */
   trialStamp?: boolean;
   /** Read replication status even when the heartbeat is fresh (monitoring, people). */
   alwaysReadReplication: boolean;
-  /** Where the sessions come from (default: a fresh one per check, closed afterwards). */
+  /** Where the sessions come from (default: a fresh one per probe, closed afterwards). */
   sessions?: SessionSource | undefined;
 }
 
-export interface CheckResult {
+/**
+ * What one probe found. When the hard deadline fired (`timedOut`), only the
+ * decision (DOWN `error`, TIMEOUT) and the time taken are known.
+ */
+export interface ProbeResult {
   decision: Decision;
   facts: Facts | undefined;
   heartbeat: HeartbeatRead | undefined;
   stamped: boolean;
+  /** From the start of the probe; when timed out, from `startedAt`. */
   elapsedMs: number;
+  timedOut: boolean;
 }
 
 /**
@@ -39,29 +50,47 @@ export interface CheckResult {
  */
 export const PEER_SHARE = 0.5;
 
-/** Row 0 of the decision table applies: the maintenance file exists. */
-export function inMaintenance(s: CheckSettings): boolean {
-  return s.maintenanceFile !== undefined && existsSync(s.maintenanceFile);
+/** Kept back from the timeout for printing the answer after the probe gives up. */
+export const ANSWER_MARGIN_MS = 100;
+/** The guard fires this long after the probe's own deadline, so a step's own (more telling) timeout error wins. */
+const GUARD_SLACK_MS = 40;
+
+/** Probes, settling within `settings.timeoutMs` of `startedAt` (when the process started, for the executables). */
+export async function probe(settings: CheckSettings, opts: ProbeOptions, startedAt: number = Date.now()): Promise<ProbeResult> {
+  const deadline = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
+  let timer: NodeJS.Timeout | undefined;
+  // The last line of defence: should any step ignore its deadline, the answer still goes out in time.
+  const guard = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          decision: errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' }),
+          facts: undefined,
+          heartbeat: undefined,
+          stamped: false,
+          elapsedMs: Date.now() - startedAt,
+          timedOut: true,
+        }),
+      Math.max(0, deadline.remaining()) + GUARD_SLACK_MS,
+    );
+  });
+  try {
+    return await Promise.race([probeWithin(settings, opts, deadline), guard]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** The facts while in maintenance: nothing else is looked at, no server is asked. */
-export function maintenanceFacts(): Facts {
-  return {
-    maintenance: true,
-    local: { ok: false, error: { code: 'MAINTENANCE', message: 'not checked (maintenance)' } },
-    peer: { configured: false },
-  };
-}
-
-export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: Deadline): Promise<CheckResult> {
+/** The probe's steps, each bounded by `deadline`. */
+async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadline): Promise<ProbeResult> {
   const started = Date.now();
-  const dl = deadline ?? Deadline.in(s.timeoutMs);
-  const done = (decision: Decision, facts?: Facts, heartbeat?: HeartbeatRead, stamped = false): CheckResult => ({
+  const done = (decision: Decision, facts?: Facts, heartbeat?: HeartbeatRead, stamped = false): ProbeResult => ({
     decision,
     facts,
     heartbeat,
     stamped,
     elapsedMs: Date.now() - started,
+    timedOut: false,
   });
 
   if (inMaintenance(s)) {
@@ -70,11 +99,11 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
   }
 
   const sessions = opts.sessions ?? perCheckSessions(s);
-  const peerDeadline = dl.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
-  const localPromise = gatherLocal(sessions, s.table, s.node, dl, (read) =>
+  const peerDeadline = deadline.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
+  const localPromise = gatherLocal(sessions, s.table, s.node, deadline, (read) =>
     opts.alwaysReadReplication ? true : isStale(read.heartbeat, s.thresholds.fresh),
   );
-  const peerPromise = probePeer(sessions, s.peer !== undefined, peerDeadline);
+  const peerPromise = gatherPeer(sessions, s.peer !== undefined, peerDeadline);
   const [local, peer] = await Promise.all([localPromise, peerPromise]);
   const facts: Facts = { maintenance: false, local: local.facts, peer };
   let decision = decide(facts, s.thresholds);
@@ -84,10 +113,10 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
   try {
     if (decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
       if (opts.stamp) {
-        await stampHeartbeat(local.session, s.table, local.heartbeat, dl);
+        await stampHeartbeat(local.session, s.table, local.heartbeat, deadline);
         stamped = true;
       } else if (opts.trialStamp === true) {
-        await trialStamp(local.session, s.table, local.heartbeat, dl);
+        await trialStamp(local.session, s.table, local.heartbeat, deadline);
       }
     }
   } catch (e) {

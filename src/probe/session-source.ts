@@ -1,8 +1,9 @@
 /**
  * Where a check gets its sessions from. The single-shot executables open a
  * session per check and close it afterwards; the resident mode keeps them
- * between checks (kept-sessions.ts). The check itself (check.ts, facts.ts)
- * is the same code either way, so both modes give the same verdicts.
+ * between checks (src/resident/kept-sessions.ts). The probe itself (probe.ts,
+ * facts.ts, stamp.ts) is the same code either way, so both modes give the
+ * same verdicts.
  */
 import { CheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';

@@ -10,16 +10,16 @@
  * - A finished decision is reused for `cacheMs`; the maintenance file is not:
  *   it is looked at on every probe, because an operator draining a node
  *   expects the answer to change at once.
- * - The check is the single-shot LB check (runCheck under guardedCheck's hard
- *   deadline, stamping when the verdict says so), so both modes give the same
- *   verdicts; a check that outlives its deadline answers guardedCheck's
- *   TIMEOUT decision and its sessions are dropped, so the next check
- *   reconnects instead of queueing behind a hung server.
+ * - The check is the single-shot LB probe (src/probe/probe.ts, stamping when
+ *   the verdict says so), so both modes give the same verdicts; a check that
+ *   outlives its deadline answers the probe's TIMEOUT decision and its
+ *   sessions are dropped, so the next check reconnects instead of queueing
+ *   behind a hung server.
  */
-import { inMaintenance, maintenanceFacts } from '../probe/probe';
 import { decide, errorDecision, type Decision } from '../core/decide';
 import { factError } from '../probe/facts';
-import { guardedCheck } from '../probe/guarded-check';
+import { inMaintenance, maintenanceFacts } from '../probe/maintenance';
+import { probe } from '../probe/probe';
 import { keptSessions } from './kept-sessions';
 import { parseSeconds, redact, type CheckSettings, type OptionSpec } from '../config/settings';
 
@@ -74,9 +74,9 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
     const startedAt = Date.now();
     let decision: Decision;
     try {
-      const outcome = await guardedCheck(settings, { stamp: true, alwaysReadReplication: false, sessions }, startedAt);
-      if (outcome.timedOut) sessions.drop();
-      decision = outcome.timedOut ? outcome.decision : outcome.result.decision;
+      const result = await probe(settings, { stamp: true, alwaysReadReplication: false, sessions }, startedAt);
+      if (result.timedOut) sessions.drop();
+      decision = result.decision;
     } catch (e) {
       sessions.drop();
       decision = errorDecision(factError(e));
@@ -116,7 +116,7 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
 
     async close() {
       closing = true;
-      // check() never rejects and ends within the timeout (guardedCheck).
+      // check() never rejects and ends within the timeout (the probe's guard).
       if (flight !== undefined) await flight;
       sessions.close();
     },
