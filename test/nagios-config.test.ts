@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findExecutable, freePort, makeTempDir } from './support/run-dir';
 import { BIN_DIR, cleanEnv } from './support/run-bin';
-import { PLUGIN_OPTIONS } from '../bin/check_mysql_failover';
+import { PLUGIN_OPTIONS } from '../src/cli/check_mysql_failover';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');

@@ -1,58 +1,37 @@
 /**
- * The load-balancer probe shared by the SNMP, HTTP and agent executables:
- * settings, check, stamp, log line, all under one hard deadline, and never a
- * rejection: whatever happens ends in a Decision (DOWN `error` for the
- * unexpected), because the LB needs an answer, not a stack trace.
+ * What the three load-balancer executables (mysql-failover-snmp,
+ * mysql-failover-http, mysql-failover-agent) share. The balancer needs an
+ * answer, not a stack trace: a bad option is kept, not thrown, and answered
+ * DOWN (`error`) like anything else that goes wrong; the probe stamps, runs
+ * under one hard deadline and writes the --log-file line; nothing here
+ * rejects.
  */
 import { errorDecision, type Decision } from '../core/decide';
 import { CheckError } from '../core/errors';
+import {
+  checkSettings,
+  helpText,
+  optionSecrets,
+  parseArgs,
+  resolveOptions,
+  type OptionSpec,
+  type ParsedArgs,
+  type ResolvedOptions,
+} from '../config/settings';
+import { logDecision } from '../io/log-file';
 import { factError } from '../probe/facts';
 import { probe } from '../probe/probe';
-import { logDecision } from '../io/log-file';
-import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from '../config/settings';
 import { VERSION } from './executable';
 
 export const LB_DEFAULT_TIMEOUT = '3';
 
-export interface ProbeOutcome {
-  decision: Decision;
-  elapsedMs: number;
+/** The command line parsed strictly; --help and --version already answered (`done`). */
+export type LbStart = { done: true; text: string } | ({ done: false } & LbCommandLine);
+
+export interface LbCommandLine {
+  args: ParsedArgs | undefined;
+  usageError: CheckError | undefined;
 }
-
-/**
- * Runs one LB probe. `startedAt` is when the process started, so the deadline
- * covers Node's own start-up too.
- */
-export async function lbProbe(tool: string, args: ParsedArgs, specs: readonly OptionSpec[], startedAt: number): Promise<ProbeOutcome> {
-  let logFile = typeof args.values.get('log-file') === 'string' ? (args.values.get('log-file') as string) : undefined;
-  let secrets: string[] = [];
-  const finish = (decision: Decision): ProbeOutcome => {
-    const elapsedMs = Date.now() - startedAt;
-    const clean = { ...decision, detail: redact(decision.detail, secrets), steps: decision.steps.map((s) => redact(s, secrets)) };
-    if (logFile !== undefined) {
-      logDecision(logFile, tool, clean, elapsedMs);
-    }
-    return { decision: clean, elapsedMs };
-  };
-
-  try {
-    const options = resolveOptions(args, specs);
-    const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
-    logFile = settings.logFile;
-    secrets = settings.secrets;
-    const result = await probe(settings, { stamp: true, alwaysReadReplication: false }, startedAt);
-    return finish(result.decision);
-  } catch (e) {
-    return finish(errorDecision(factError(e)));
-  }
-}
-
-/**
- * The start of every LB executable: options parsed strictly; --help and
- * --version answered; a usage error kept, not thrown, because the balancer
- * still gets its (fail-safe) answer.
- */
-export type LbStart = { done: true; text: string } | { done: false; args: ParsedArgs | undefined; usageError: CheckError | undefined };
 
 export function startLbExecutable(tool: string, usage: string, specs: readonly OptionSpec[], argv: readonly string[]): LbStart {
   let args: ParsedArgs | undefined;
@@ -68,15 +47,48 @@ export function startLbExecutable(tool: string, usage: string, specs: readonly O
   return { done: false, args, usageError };
 }
 
-/** The verdict for a started LB executable: the probe, or DOWN `error` for a usage error; never rejects. */
-export async function lbDecision(
-  tool: string,
-  start: { args: ParsedArgs | undefined; usageError: CheckError | undefined },
-  specs: readonly OptionSpec[],
-  startedAt: number,
-): Promise<Decision> {
-  if (start.args === undefined || start.usageError !== undefined) {
-    return errorDecision(factError(start.usageError ?? new CheckError('USAGE', 'bad arguments')));
+/**
+ * The configuration of one LB probe: the command line merged with the option
+ * files (read once), or why there is none. A usage error is answered without
+ * a log line; an option-file error is logged to the command line's --log-file.
+ */
+export type LbConfig =
+  | { kind: 'usage-error'; error: CheckError }
+  | { kind: 'config-error'; error: unknown; cliLogFile: string | undefined }
+  | { kind: 'ready'; options: ResolvedOptions; cliLogFile: string | undefined };
+
+export function readLbConfig(start: LbCommandLine, specs: readonly OptionSpec[]): LbConfig {
+  const { args, usageError } = start;
+  if (args === undefined || usageError !== undefined) {
+    return { kind: 'usage-error', error: usageError ?? new CheckError('USAGE', 'bad arguments') };
   }
-  return (await lbProbe(tool, start.args, specs, startedAt)).decision;
+  const cli = args.values.get('log-file');
+  const cliLogFile = typeof cli === 'string' ? cli : undefined;
+  try {
+    return { kind: 'ready', options: resolveOptions(args, specs), cliLogFile };
+  } catch (e) {
+    return { kind: 'config-error', error: e, cliLogFile };
+  }
+}
+
+/**
+ * The LB executable's probe: stamping, within --timeout of `startedAt` (the
+ * process start, so Node's start-up counts), logged. Never rejects.
+ */
+export async function lbProbe(tool: string, config: LbConfig, startedAt: number): Promise<Decision> {
+  if (config.kind === 'usage-error') return errorDecision(factError(config.error));
+  let logFile = config.cliLogFile;
+  let secrets: readonly string[] = [];
+  let decision: Decision;
+  try {
+    if (config.kind === 'config-error') throw config.error;
+    secrets = optionSecrets(config.options);
+    const settings = checkSettings(config.options, { timeout: LB_DEFAULT_TIMEOUT });
+    logFile = settings.logFile;
+    decision = (await probe(settings, { stamp: true, alwaysReadReplication: false }, startedAt)).decision;
+  } catch (e) {
+    decision = errorDecision(factError(e));
+  }
+  if (logFile !== undefined) logDecision(logFile, tool, decision, Date.now() - startedAt, secrets);
+  return decision;
 }

@@ -10,7 +10,7 @@
  * other's statement.
  *
  * The pure parts (flavour detection, privilege choice, GRANT text) are
- * exported for unit tests; runSetup does the I/O through src/io/mysql.ts.
+ * exported for unit tests; setUp does the I/O through src/io/mysql.ts.
  */
 import { CheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
@@ -19,6 +19,9 @@ import { createKeyedTableSql, lockWaitSeconds, quoteTable, type TableName } from
 import { atLeast, parseServerFlavour, type ServerFlavour } from '../core/server-flavour';
 
 export type { ServerFlavour };
+
+/** setup's --timeout unless given: DDL may wait for metadata locks longer than a probe may. */
+export const SETUP_DEFAULT_TIMEOUT = '30';
 
 /** The server's flavour; a version we cannot read is an error here (setup must not guess a GRANT). */
 export function detectFlavour(version: string, comment = ''): ServerFlavour {
@@ -120,7 +123,7 @@ async function columnsOf(session: Session, table: TableName, deadline: Deadline)
 }
 
 /** Creates what is missing; throws a CheckError (the table exists with an unusable shape: BAD_HEARTBEAT_TABLE). */
-export async function runSetup(endpoint: Endpoint, table: TableName, account: Account, deadline: Deadline): Promise<SetupReport> {
+export async function setUp(endpoint: Endpoint, table: TableName, account: Account, deadline: Deadline): Promise<SetupReport> {
   const session = await connect(endpoint, deadline, 'local server');
   try {
     const [info] = await session.query('SELECT @@version AS version, @@version_comment AS comment, @@server_id AS server_id', [], deadline);

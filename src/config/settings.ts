@@ -311,13 +311,6 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
   };
 }
 
-/** Replaces every secret in a text by ***: error texts must never carry a password. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 1) out = out.split(s).join('***');
-  return out;
-}
-
 export function helpText(usage: string, specs: readonly OptionSpec[], footer = ''): string {
   const lines = [usage, '', 'Options (also settable in the [mysql-failover-check] group of the option files):'];
   for (const s of specs) {

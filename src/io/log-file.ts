@@ -1,9 +1,12 @@
 /**
  * The per-run log line (--log-file): the original script's log, done
  * properly: one line, key=value, appended atomically (O_APPEND, one write).
+ * The line leaves the process here, so its free text (`detail`) is scrubbed
+ * of the secrets here, once, whoever wrote it.
  */
 import { appendFileSync } from 'node:fs';
 import type { Decision } from '../core/decide';
+import { redact } from '../core/redact';
 
 export interface LogFields {
   tool: string;
@@ -24,10 +27,13 @@ export function formatLogLine(f: LogFields, now = new Date()): string {
   );
 }
 
-/** Appends one line; returns the error instead of throwing, the caller decides what a failed log means. */
-export function appendLogLine(path: string, f: LogFields): Error | undefined {
+/**
+ * Appends one line, `secrets` scrubbed from its detail; returns the error
+ * instead of throwing, the caller decides what a failed log means.
+ */
+export function appendLogLine(path: string, f: LogFields, secrets: readonly string[]): Error | undefined {
   try {
-    appendFileSync(path, formatLogLine(f), { mode: 0o640 });
+    appendFileSync(path, formatLogLine({ ...f, detail: redact(f.detail, secrets) }), { mode: 0o640 });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
@@ -39,6 +45,12 @@ export function appendLogLine(path: string, f: LogFields): Error | undefined {
  * A log that cannot be written must not change the answer, so the error is
  * dropped here.
  */
-export function logDecision(path: string, tool: string, d: Pick<Decision, 'verdict' | 'reason' | 'detail'>, elapsedMs: number): void {
-  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs });
+export function logDecision(
+  path: string,
+  tool: string,
+  d: Pick<Decision, 'verdict' | 'reason' | 'detail'>,
+  elapsedMs: number,
+  secrets: readonly string[],
+): void {
+  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs }, secrets);
 }

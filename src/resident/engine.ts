@@ -21,7 +21,7 @@ import { factError } from '../probe/facts';
 import { inMaintenance, maintenanceFacts } from '../probe/maintenance';
 import { probe } from '../probe/probe';
 import { keptSessions } from './kept-sessions';
-import { parseSeconds, redact, type CheckSettings, type OptionSpec } from '../config/settings';
+import { parseSeconds, type CheckSettings, type OptionSpec } from '../config/settings';
 
 export const DEFAULT_CACHE_MS = 1000;
 
@@ -47,7 +47,7 @@ export function parseCacheMs(text: string): number {
 export interface ResidentOptions {
   /** How long a finished check's decision is reused, in ms (default 1000; 0 = never reuse). */
   cacheMs: number;
-  /** Called once per finished check (not per probe), e.g. to write the --log-file line. */
+  /** Called once per finished check (not per probe), e.g. to write the --log-file line (which scrubs the secrets). */
   onCheck?: (decision: Decision, elapsedMs: number) => void;
 }
 
@@ -64,12 +64,6 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
   let flight: Promise<Decision> | undefined;
   let closing = false;
 
-  const clean = (d: Decision): Decision => ({
-    ...d,
-    detail: redact(d.detail, settings.secrets),
-    steps: d.steps.map((s) => redact(s, settings.secrets)),
-  });
-
   async function check(): Promise<Decision> {
     const startedAt = Date.now();
     let decision: Decision;
@@ -81,7 +75,6 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
       sessions.drop();
       decision = errorDecision(factError(e));
     }
-    decision = clean(decision);
     try {
       opts.onCheck?.(decision, Date.now() - startedAt);
     } catch {

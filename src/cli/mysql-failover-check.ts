@@ -1,0 +1,236 @@
+/**
+ * mysql-failover-check, the executable for people at a shell: its options,
+ * its help, the shape of its command line, and the commands status, serve
+ * and oid (setup is in setup.ts). bin/mysql-failover-check.ts dispatches.
+ */
+import { CheckError, toCheckError, type ErrorCode } from '../core/errors';
+import { Deadline } from '../core/deadline';
+import type { Decision } from '../core/decide';
+import {
+  COMMON_OPTIONS,
+  checkSettings,
+  helpText,
+  optionSecrets,
+  parseArgs,
+  resolveOptions,
+  type OptionSpec,
+  type ParsedArgs,
+  type ResolvedOptions,
+} from '../config/settings';
+import { logDecision } from '../io/log-file';
+import { probe } from '../probe/probe';
+import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../answers/agent';
+import { extendOids } from '../answers/oid';
+import { formatStatusText, statusJson, type StatusInput } from '../answers/status';
+import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
+import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
+import { VERSION } from './executable';
+import { LB_DEFAULT_TIMEOUT } from './lb-executable';
+import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from './setup';
+import type { Terminal } from './terminal';
+
+export const TOOL = 'mysql-failover-check';
+
+export const EXIT_OK = 0;
+export const EXIT_DOWN = 1;
+export const EXIT_USAGE = 2;
+
+const CLI_ONLY: readonly OptionSpec[] = [
+  { name: 'json', kind: 'boolean', help: 'status/oid: print JSON instead of text', file: false },
+  {
+    name: 'stamp',
+    kind: 'boolean',
+    help: 'status: stamp the heartbeat when the verdict says so, as the load balancer probe does',
+    file: false,
+  },
+  {
+    name: 'monitor-user',
+    kind: 'string',
+    arg: 'USER[@HOST]',
+    default: DEFAULT_MONITOR_ACCOUNT,
+    help: 'setup: the account the printed GRANTs are for',
+    file: false,
+  },
+  { name: 'http', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HTTP health checks here', file: false },
+  { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
+  { ...CACHE_OPTION, help: "serve: reuse a check's verdict this long (0: never)" },
+  { ...AGENT_MAINTENANCE_OPTION, help: `serve: ${AGENT_MAINTENANCE_OPTION.help}` },
+];
+
+const SERVE_ONLY = ['http', 'agent', 'cache', 'agent-maintenance'] as const;
+
+export const CLI_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
+    s.name === 'timeout'
+      ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given`, default: LB_DEFAULT_TIMEOUT }
+      : s,
+  ),
+  ...CLI_ONLY,
+  ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
+];
+
+const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision path (--json, --stamp)
+       ${TOOL} setup [OPTIONS]      create the heartbeat table if missing, print the GRANTs
+       ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
+       ${TOOL} oid NAME [--json]    numeric OIDs for snmpd's "extend NAME"
+
+status prints what the load balancer would be told and why, in plain words,
+with the same options and the same verdict; it never stamps the heartbeat
+unless --stamp is given (then it acts exactly like a load-balancer probe and
+writes --log-file). Without --stamp it tries the stamp in a transaction it
+rolls back, so a stamp that would fail gives the same DOWN.
+
+setup connects with the same option files, so run it with an administrator's
+credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
+the --table database and keyed table when missing (never drops, alters or writes
+rows; a second run changes nothing) and prints, as SQL, the GRANT statements the
+monitor user needs on this server's flavour and version.
+
+serve keeps its connections to both nodes open and answers HTTP health checks
+(as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
+from one check at a time, stamping like a load-balancer probe; probes that
+arrive while a check runs share it, and its verdict is reused for --cache
+seconds, but the maintenance file is looked at on every probe. It binds only
+where told, writes one --log-file line per check, and stops on SIGTERM.`;
+
+const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
+or serve could not listen), 2 usage or configuration error.`;
+
+const SHORT_USAGE = `Try '${TOOL} --help'.`;
+
+export type Command =
+  | { name: 'help'; text: string }
+  | { name: 'version'; text: string }
+  | { name: 'oid'; extendName: string; json: boolean }
+  | { name: 'status' | 'setup' | 'serve'; args: ParsedArgs; json: boolean };
+
+function usage(message: string): never {
+  throw new CheckError('USAGE', message);
+}
+
+/**
+ * The shape of the command line: which command, with which arguments, and
+ * options only where they mean something. Throws CheckError('USAGE').
+ */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const args = parseArgs(argv, CLI_OPTIONS);
+  const json = args.values.get('json') === true;
+  if (args.values.get('help') === true) return { name: 'help', text: helpText(USAGE, CLI_OPTIONS, FOOTER) };
+  if (args.values.get('version') === true) return { name: 'version', text: `${TOOL} ${VERSION}\n` };
+  const [command = 'status', ...rest] = args.positionals;
+  if (command === 'oid') {
+    if (rest.length !== 1) usage('oid takes exactly one extend name, e.g. `oid mysql_failover`');
+    return { name: 'oid', extendName: rest[0] as string, json };
+  }
+  if (command !== 'status' && command !== 'setup' && command !== 'serve') usage(`unknown command ${JSON.stringify(command)}`);
+  if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
+  if (command === 'setup' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
+  if (command !== 'setup' && args.values.has('monitor-user')) usage('--monitor-user is for setup');
+  if (command === 'serve' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
+  const serveOnly = SERVE_ONLY.find((name) => args.values.has(name));
+  if (command !== 'serve' && serveOnly !== undefined) usage(`--${serveOnly} is for serve`);
+  return { name: command, args, json };
+}
+
+/** Errors in what the operator wrote (options, option files) are usage errors (2). */
+const CONFIG_ERRORS: ReadonlySet<ErrorCode> = new Set([
+  'USAGE',
+  'OPTION_FILE_MISSING',
+  'OPTION_FILE_UNREADABLE',
+  'OPTION_FILE_SYNTAX',
+  'OPTION_FILE_TOO_LARGE',
+]);
+
+/** Reports a failure (also as JSON with --json) and returns its exit status. */
+export function reportFailure(terminal: Terminal, e: unknown, json: boolean): number {
+  const err = toCheckError(e);
+  if (json) terminal.json({ error: { code: err.code, message: err.message } });
+  terminal.err(`${TOOL}: ${err.message}\n${err.code === 'USAGE' ? `${SHORT_USAGE}\n` : ''}`);
+  return CONFIG_ERRORS.has(err.code) ? EXIT_USAGE : EXIT_DOWN;
+}
+
+export function runOid(command: { extendName: string; json: boolean }, terminal: Terminal): number {
+  const oids = extendOids(command.extendName);
+  if (command.json) terminal.out(JSON.stringify(oids, null, 2) + '\n');
+  else for (const o of oids) terminal.out(`${o.numeric}  ${o.symbolic}  ${o.what}\n`);
+  return EXIT_OK;
+}
+
+/** The option files read once for status, setup and serve; their warnings go to stderr. */
+export function readOptions(args: ParsedArgs, terminal: Terminal): ResolvedOptions {
+  const options = resolveOptions(args, CLI_OPTIONS);
+  terminal.scrub(optionSecrets(options));
+  for (const w of options.warnings) terminal.err(`${TOOL}: ${w}\n`);
+  return options;
+}
+
+/** status: the LB's verdict and why, without stamping unless --stamp (then with the LB's log line). */
+export async function runStatus(
+  options: ResolvedOptions,
+  command: { args: ParsedArgs; json: boolean },
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
+  const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+  const stampRequested = command.args.values.get('stamp') === true;
+  const input: StatusInput = {
+    ...(await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt)),
+    stampRequested,
+  };
+  if (command.json) terminal.json(statusJson(input, settings), 2);
+  else terminal.out(formatStatusText(input, settings));
+  if (stampRequested && settings.logFile !== undefined) {
+    logDecision(settings.logFile, TOOL, input.decision, Date.now() - startedAt, settings.secrets);
+  }
+  return input.decision.verdict === 'UP' ? EXIT_OK : EXIT_DOWN;
+}
+
+/** setup: what is missing is created, the GRANTs printed; a failure on the server exits 1. */
+export async function runSetup(options: ResolvedOptions, startedAt: number, terminal: Terminal): Promise<number> {
+  const settings = checkSettings(options, { timeout: SETUP_DEFAULT_TIMEOUT });
+  const account = parseAccount(options.get('monitor-user') ?? DEFAULT_MONITOR_ACCOUNT);
+  const deadline = new Deadline(startedAt + settings.timeoutMs);
+  try {
+    const report = await setUp(settings.local, settings.table, account, deadline);
+    terminal.out(formatSetupReport(report, settings.table, account));
+    return EXIT_OK;
+  } catch (e) {
+    terminal.err(`${TOOL} setup: ${toCheckError(e).message}\n`);
+    return EXIT_DOWN;
+  }
+}
+
+/** serve: until SIGTERM/SIGINT; rejects when a listener cannot be bound. */
+export async function runServe(options: ResolvedOptions, terminal: Terminal): Promise<number> {
+  const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+  const listener = (name: 'http' | 'agent'): ListenAddress | undefined => {
+    const text = options.get(name);
+    return text === undefined ? undefined : parseListenAddress(name, text);
+  };
+  const http = listener('http');
+  const agent = listener('agent');
+  if (http === undefined && agent === undefined) throw new CheckError('USAGE', 'serve needs --http HOST:PORT or --agent HOST:PORT');
+  const cacheMs = parseCacheMs(options.get('cache') ?? CACHE_OPTION.default);
+  const logFile = settings.logFile;
+  await serve(settings, {
+    http,
+    agent,
+    agentMaintenance: parseMaintenanceState(options.get('agent-maintenance') ?? 'maint'),
+    cacheMs,
+    announce: (line) => {
+      try {
+        terminal.out(`${TOOL} serve: ${line}\n`);
+      } catch {
+        // No stdout (closed pipe): the listeners matter, not the announcement.
+      }
+    },
+    ...(logFile === undefined
+      ? {}
+      : {
+          onCheck: (decision: Decision, elapsedMs: number) => {
+            logDecision(logFile, `${TOOL}-serve`, decision, elapsedMs, settings.secrets);
+          },
+        }),
+  });
+  return EXIT_OK;
+}
