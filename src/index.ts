@@ -22,14 +22,10 @@ export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type Repli
 export { parseTableName, DEFAULT_TABLE, type TableName } from './core/heartbeat';
 export { probe, type ProbeOptions, type ProbeResult } from './probe/probe';
 export { startResident, type Resident, type ResidentOptions } from './resident/engine';
-export {
-  readOptionFiles,
-  parseOptionFileText,
-  optionValues,
-  normaliseOptionName,
-  type OptionEntry,
-  type OptionFileSettings,
-  type OptionFilesResult,
-} from './config/option-file-reader';
-export { COMMON_OPTIONS, parseArgs, resolveOptions, checkSettings, type CheckSettings } from './config/settings';
+export { readOptionFiles, type OptionFileSettings, type OptionFilesResult } from './config/option-file-reader';
+export { parseOptionFileText, optionValues, normaliseOptionName, type OptionEntry } from './config/option-file-parser';
+export { COMMON_OPTIONS, type OptionSpec } from './config/option-specs';
+export { parseArgs, type ParsedArgs } from './config/argv';
+export { resolveOptions, type ResolvedOptions } from './config/option-merge';
+export { checkSettings, type CheckSettings } from './config/settings';
 export { snmpAnswer } from './answers/snmp';

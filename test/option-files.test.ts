@@ -26,11 +26,9 @@ import {
   normaliseOptionName,
   optionValues,
   parseOptionFileText,
-  readOptionFiles,
   type OptionFileItem,
-  type OptionFileSettings,
-  type OptionFilesResult,
-} from '../src/config/option-file-reader';
+} from '../src/config/option-file-parser';
+import { readOptionFiles, type OptionFileSettings, type OptionFilesResult } from '../src/config/option-file-reader';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'option-files');
 const GROUPS = ['client', 'mysql-failover-check'] as const;

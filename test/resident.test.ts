@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pair, type NodeName } from './support/pair';
 import { nodeOptionFile } from './support/lb-setup';
-import { COMMON_OPTIONS, checkSettings, parseArgs, resolveOptions, type CheckSettings } from '../src/config/settings';
+import { parseArgs } from '../src/config/argv';
+import { resolveOptions } from '../src/config/option-merge';
+import { COMMON_OPTIONS } from '../src/config/option-specs';
+import { checkSettings, type CheckSettings } from '../src/config/settings';
 import { startResident, type Resident, type ResidentOptions } from '../src/resident/engine';
 import type { Decision } from '../src/core/decide';
 import { until } from './support/until';
@@ -24,7 +27,7 @@ const residents: Resident[] = [];
 function settings(extra: Record<string, string> = {}): CheckSettings {
   const file = nodeOptionFile(pair, 'a', dir, Object.keys(extra).join('-') || 'base', { table: TABLE, ...extra });
   const args = parseArgs([`--defaults-file=${file}`], COMMON_OPTIONS);
-  return checkSettings(resolveOptions(args, COMMON_OPTIONS), { timeout: '3' });
+  return checkSettings(resolveOptions(args, COMMON_OPTIONS));
 }
 
 function start(s: CheckSettings, opts: Partial<ResidentOptions> = {}): { resident: Resident; checks: Decision[] } {

@@ -46,12 +46,15 @@ export type MaintenanceState = 'maint' | 'drain';
 
 export const MAINTENANCE_STATES: readonly MaintenanceState[] = ['maint', 'drain'];
 
+/** MAINT, for the reasons above; also the answer when --agent-maintenance could not be read. */
+export const DEFAULT_MAINTENANCE_STATE: MaintenanceState = 'maint';
+
 /** The option choosing it, for every executable that answers agent checks. */
 export const AGENT_MAINTENANCE_OPTION = {
   name: 'agent-maintenance',
   kind: 'string',
   arg: 'STATE',
-  default: 'maint',
+  default: DEFAULT_MAINTENANCE_STATE,
   help: 'maint or drain: the state HAProxy is told while the maintenance file exists',
 } as const;
 
@@ -62,7 +65,10 @@ export function parseMaintenanceState(text: string): MaintenanceState {
 }
 
 /** The agent's answer, one line ended by a newline. */
-export function agentLine(decision: { verdict: Verdict; reason: Reason }, maintenance: MaintenanceState = 'maint'): string {
+export function agentLine(
+  decision: { verdict: Verdict; reason: Reason },
+  maintenance: MaintenanceState = DEFAULT_MAINTENANCE_STATE,
+): string {
   if (decision.verdict === 'UP') return 'up ready\n';
   if (decision.reason === 'maintenance') return `${maintenance} #maintenance\n`;
   return `down ready #${decision.reason}\n`;

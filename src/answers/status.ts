@@ -3,7 +3,7 @@
  * the decision path in plain words, or the same as JSON.
  */
 import { describeChannel, describeHeartbeat, selectChannels } from '../core/decide';
-import type { Endpoint } from '../io/mysql';
+import { DEFAULT_PORT, DEFAULT_TCP_HOST, type Endpoint } from '../io/mysql';
 import type { CheckSettings } from '../config/settings';
 import type { ProbeResult } from '../probe/probe';
 
@@ -14,8 +14,8 @@ export interface StatusInput extends ProbeResult {
 
 export function describeEndpoint(e: Endpoint): string {
   if (e.socket !== undefined) return `socket ${e.socket}`;
-  const host = e.host ?? '127.0.0.1';
-  return `${host.includes(':') ? `[${host}]` : host}:${e.port ?? 3306}`;
+  const host = e.host ?? DEFAULT_TCP_HOST;
+  return `${host.includes(':') ? `[${host}]` : host}:${e.port ?? DEFAULT_PORT}`;
 }
 
 function stampLine(s: StatusInput): string {

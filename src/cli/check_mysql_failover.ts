@@ -5,17 +5,11 @@
  * states themselves are decided in src/answers/nagios.ts.
  */
 import { CheckError, toCheckError } from '../core/errors';
-import {
-  COMMON_OPTIONS,
-  checkSettings,
-  helpText,
-  optionSecrets,
-  parseArgs,
-  resolveOptions,
-  type OptionSpec,
-  type ParsedArgs,
-  type ResolvedOptions,
-} from '../config/settings';
+import { parseArgs, type ParsedArgs } from '../config/argv';
+import { helpText } from '../config/help';
+import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
+import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
+import { checkSettings, optionSecrets } from '../config/settings';
 import { appendLogLine } from '../io/log-file';
 import { probe } from '../probe/probe';
 import { EXIT_CODE, evaluate, formatOutput, parseTimeoutOption, unknownOutput, type PluginThresholds } from '../answers/nagios';
@@ -128,7 +122,7 @@ function optionalRange(o: ResolvedOptions, name: string, label: string): Range |
 export async function runPlugin(command: { args: ParsedArgs; verbose: boolean }, startedAt: number, terminal: Terminal): Promise<number> {
   const o = resolveOptions(command.args, PLUGIN_OPTIONS);
   terminal.scrub(optionSecrets(o));
-  const timeout = parseTimeoutOption(o.get('timeout') ?? PLUGIN_DEFAULT_TIMEOUT);
+  const timeout = parseTimeoutOption(valueOf(o, 'timeout'));
   const thresholds: Omit<PluginThresholds, 'timeoutSeconds' | 'channel'> = {
     lagWarning: optionalRange(o, 'warning', '-w/--warning'),
     lagCritical: optionalRange(o, 'critical', '-c/--critical'),
@@ -137,12 +131,7 @@ export async function runPlugin(command: { args: ParsedArgs; verbose: boolean },
     timeoutState: timeout.state,
   };
   // checkSettings validates the seconds; it must not see the :STATE part.
-  const forSettings: ResolvedOptions = {
-    ...o,
-    get: (name) => (name === 'timeout' ? timeout.seconds : o.get(name)),
-    has: (name) => o.has(name),
-  };
-  const settings = checkSettings(forSettings, { timeout: PLUGIN_DEFAULT_TIMEOUT });
+  const settings = checkSettings(withValue(o, 'timeout', timeout.seconds));
   const t: PluginThresholds = { ...thresholds, channel: settings.thresholds.channel, timeoutSeconds: settings.timeoutMs / 1000 };
 
   const result = await probe(settings, { stamp: false, trialStamp: true, alwaysReadReplication: true }, startedAt);

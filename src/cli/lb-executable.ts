@@ -8,22 +8,15 @@
  */
 import { errorDecision, type Decision } from '../core/decide';
 import { CheckError } from '../core/errors';
-import {
-  checkSettings,
-  helpText,
-  optionSecrets,
-  parseArgs,
-  resolveOptions,
-  type OptionSpec,
-  type ParsedArgs,
-  type ResolvedOptions,
-} from '../config/settings';
+import { parseArgs, type ParsedArgs } from '../config/argv';
+import { helpText } from '../config/help';
+import { resolveOptions, type ResolvedOptions } from '../config/option-merge';
+import type { OptionSpec } from '../config/option-specs';
+import { checkSettings, optionSecrets } from '../config/settings';
 import { logDecision } from '../io/log-file';
 import { factError } from '../probe/facts';
 import { probe } from '../probe/probe';
 import { VERSION } from './executable';
-
-export const LB_DEFAULT_TIMEOUT = '3';
 
 /** The command line parsed strictly; --help and --version already answered (`done`). */
 export type LbStart = { done: true; text: string } | ({ done: false } & LbCommandLine);
@@ -83,7 +76,7 @@ export async function lbProbe(tool: string, config: LbConfig, startedAt: number)
   try {
     if (config.kind === 'config-error') throw config.error;
     secrets = optionSecrets(config.options);
-    const settings = checkSettings(config.options, { timeout: LB_DEFAULT_TIMEOUT });
+    const settings = checkSettings(config.options);
     logFile = settings.logFile;
     decision = (await probe(settings, { stamp: true, alwaysReadReplication: false }, startedAt)).decision;
   } catch (e) {

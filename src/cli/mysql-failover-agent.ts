@@ -5,9 +5,16 @@
  */
 import { errorDecision } from '../core/decide';
 import { CheckError } from '../core/errors';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/settings';
+import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { readBounded } from '../io/bounded-io';
-import { AGENT_MAINTENANCE_OPTION, agentLine, parseMaintenanceState, type MaintenanceState } from '../answers/agent';
+import {
+  AGENT_MAINTENANCE_OPTION,
+  agentLine,
+  DEFAULT_MAINTENANCE_STATE,
+  parseMaintenanceState,
+  type MaintenanceState,
+} from '../answers/agent';
+import { valueOf } from '../config/option-merge';
 import { MAX_REQUEST_BYTES } from '../answers/http';
 import { lbProbe, readLbConfig, type LbCommandLine, type LbConfig } from './lb-executable';
 
@@ -49,10 +56,10 @@ function drainInput(): void {
 export async function agentAnswer(start: LbCommandLine, startedAt: number): Promise<string> {
   drainInput();
   let config: LbConfig = readLbConfig(start, AGENT_OPTIONS);
-  let maintenance: MaintenanceState = 'maint';
+  let maintenance: MaintenanceState = DEFAULT_MAINTENANCE_STATE;
   if (config.kind === 'ready') {
     try {
-      maintenance = parseMaintenanceState(config.options.get('agent-maintenance') ?? 'maint');
+      maintenance = parseMaintenanceState(valueOf(config.options, 'agent-maintenance'));
     } catch (e) {
       // A bad option must not take the answer away from HAProxy: fail safe.
       config = {

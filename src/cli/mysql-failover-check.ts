@@ -6,17 +6,11 @@
 import { CheckError, toCheckError, type ErrorCode } from '../core/errors';
 import { Deadline } from '../core/deadline';
 import type { Decision } from '../core/decide';
-import {
-  COMMON_OPTIONS,
-  checkSettings,
-  helpText,
-  optionSecrets,
-  parseArgs,
-  resolveOptions,
-  type OptionSpec,
-  type ParsedArgs,
-  type ResolvedOptions,
-} from '../config/settings';
+import { parseArgs, type ParsedArgs } from '../config/argv';
+import { helpText } from '../config/help';
+import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
+import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
+import { checkSettings, optionSecrets } from '../config/settings';
 import { logDecision } from '../io/log-file';
 import { probe } from '../probe/probe';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../answers/agent';
@@ -25,7 +19,6 @@ import { formatStatusText, statusJson, type StatusInput } from '../answers/statu
 import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
 import { VERSION } from './executable';
-import { LB_DEFAULT_TIMEOUT } from './lb-executable';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from './setup';
 import type { Terminal } from './terminal';
 
@@ -61,9 +54,7 @@ const SERVE_ONLY = ['http', 'agent', 'cache', 'agent-maintenance'] as const;
 
 export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
-    s.name === 'timeout'
-      ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given`, default: LB_DEFAULT_TIMEOUT }
-      : s,
+    s.name === 'timeout' ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given` } : s,
   ),
   ...CLI_ONLY,
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
@@ -171,7 +162,7 @@ export async function runStatus(
   startedAt: number,
   terminal: Terminal,
 ): Promise<number> {
-  const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+  const settings = checkSettings(options);
   const stampRequested = command.args.values.get('stamp') === true;
   const input: StatusInput = {
     ...(await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt)),
@@ -187,8 +178,9 @@ export async function runStatus(
 
 /** setup: what is missing is created, the GRANTs printed; a failure on the server exits 1. */
 export async function runSetup(options: ResolvedOptions, startedAt: number, terminal: Terminal): Promise<number> {
-  const settings = checkSettings(options, { timeout: SETUP_DEFAULT_TIMEOUT });
-  const account = parseAccount(options.get('monitor-user') ?? DEFAULT_MONITOR_ACCOUNT);
+  // setup's own default: --timeout's is a probe's.
+  const settings = checkSettings(options.has('timeout') ? options : withValue(options, 'timeout', SETUP_DEFAULT_TIMEOUT));
+  const account = parseAccount(valueOf(options, 'monitor-user'));
   const deadline = new Deadline(startedAt + settings.timeoutMs);
   try {
     const report = await setUp(settings.local, settings.table, account, deadline);
@@ -202,7 +194,7 @@ export async function runSetup(options: ResolvedOptions, startedAt: number, term
 
 /** serve: until SIGTERM/SIGINT; rejects when a listener cannot be bound. */
 export async function runServe(options: ResolvedOptions, terminal: Terminal): Promise<number> {
-  const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+  const settings = checkSettings(options);
   const listener = (name: 'http' | 'agent'): ListenAddress | undefined => {
     const text = options.get(name);
     return text === undefined ? undefined : parseListenAddress(name, text);
@@ -210,12 +202,12 @@ export async function runServe(options: ResolvedOptions, terminal: Terminal): Pr
   const http = listener('http');
   const agent = listener('agent');
   if (http === undefined && agent === undefined) throw new CheckError('USAGE', 'serve needs --http HOST:PORT or --agent HOST:PORT');
-  const cacheMs = parseCacheMs(options.get('cache') ?? CACHE_OPTION.default);
+  const cacheMs = parseCacheMs(valueOf(options, 'cache'));
   const logFile = settings.logFile;
   await serve(settings, {
     http,
     agent,
-    agentMaintenance: parseMaintenanceState(options.get('agent-maintenance') ?? 'maint'),
+    agentMaintenance: parseMaintenanceState(valueOf(options, 'agent-maintenance')),
     cacheMs,
     announce: (line) => {
       try {

@@ -3,7 +3,7 @@
  * with `Accept=yes`: its help, and the one exchange on stdin/stdout.
  */
 import { errorDecision } from '../core/decide';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/settings';
+import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { parseRequest, rejectResponse, verdictResponse, type ParsedRequest } from '../answers/http';
 import { readHttpRequest } from '../answers/http-request';
 import { lbProbe, readLbConfig, type LbCommandLine } from './lb-executable';

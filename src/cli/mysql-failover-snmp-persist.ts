@@ -11,14 +11,17 @@
  */
 import { errorDecision, type Decision } from '../core/decide';
 import { CheckError, toCheckError } from '../core/errors';
-import { checkSettings, optionSecrets, resolveOptions, type ParsedArgs } from '../config/settings';
+import type { ParsedArgs } from '../config/argv';
+import { resolveOptions } from '../config/option-merge';
+import { DEFAULT_TIMEOUT } from '../config/option-specs';
+import { checkSettings, optionSecrets } from '../config/settings';
 import { writeAllSync } from '../io/bounded-io';
 import { logDecision } from '../io/log-file';
 import { factError } from '../probe/facts';
 import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../answers/oid';
 import { PassPersistSession } from '../answers/pass-persist';
 import { DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../resident/engine';
-import { LB_DEFAULT_TIMEOUT, type LbCommandLine } from './lb-executable';
+import type { LbCommandLine } from './lb-executable';
 import { SNMP_OPTIONS, TOOL } from './mysql-failover-snmp';
 
 /** Serves pass_persist until EOF on stdin; resolves with the exit status (0). */
@@ -60,7 +63,8 @@ interface Verdicts {
 
 function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError | undefined, cacheMs: number): Verdicts {
   let resident: Resident | undefined;
-  let timeoutMs = Number(LB_DEFAULT_TIMEOUT) * 1000;
+  // Until the settings are read, a request waits as long as --timeout's default.
+  let timeoutMs = Number(DEFAULT_TIMEOUT) * 1000;
   const cliLogFile = args?.values.get('log-file');
   const log = (file: string | undefined, d: Decision, elapsedMs: number, secrets: readonly string[]): void => {
     if (file !== undefined) logDecision(file, TOOL, d, elapsedMs, secrets);
@@ -77,7 +81,7 @@ function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError |
     try {
       const options = resolveOptions(args, SNMP_OPTIONS);
       secrets = optionSecrets(options);
-      const settings = checkSettings(options, { timeout: LB_DEFAULT_TIMEOUT });
+      const settings = checkSettings(options);
       timeoutMs = settings.timeoutMs;
       resident = startResident(settings, { cacheMs, onCheck: (d, ms) => log(settings.logFile, d, ms, settings.secrets) });
       return resident;

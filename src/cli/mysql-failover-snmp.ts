@@ -3,7 +3,7 @@
  * answer (the `--persist` mode is in snmp-persist.ts).
  */
 import { CheckError } from '../core/errors';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/settings';
+import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { DEFAULT_PERSIST_BASE } from '../answers/oid';
 import { snmpAnswer } from '../answers/snmp';
 import { CACHE_OPTION } from '../resident/engine';

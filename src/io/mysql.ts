@@ -17,6 +17,11 @@ export interface Endpoint {
   password?: string | undefined;
 }
 
+/** The MySQL port, where an endpoint names none. */
+export const DEFAULT_PORT = 3306;
+/** The TCP host, where an endpoint names none (and no socket). */
+export const DEFAULT_TCP_HOST = '127.0.0.1';
+
 export type Row = Record<string, unknown>;
 
 export interface Session {
@@ -132,8 +137,8 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
   };
   if (endpoint.socket !== undefined) options.socketPath = endpoint.socket;
   else {
-    options.host = endpoint.host ?? '127.0.0.1';
-    options.port = endpoint.port ?? 3306;
+    options.host = endpoint.host ?? DEFAULT_TCP_HOST;
+    options.port = endpoint.port ?? DEFAULT_PORT;
   }
 
   const conn = loadDriver().createConnection(options);

@@ -21,7 +21,9 @@ import { factError } from '../probe/facts';
 import { inMaintenance, maintenanceFacts } from '../probe/maintenance';
 import { probe } from '../probe/probe';
 import { keptSessions } from './kept-sessions';
-import { parseSeconds, type CheckSettings, type OptionSpec } from '../config/settings';
+import type { OptionSpec } from '../config/option-specs';
+import type { CheckSettings } from '../config/settings';
+import { parseSeconds } from '../config/value-parsers';
 
 export const DEFAULT_CACHE_MS = 1000;
 

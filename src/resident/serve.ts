@@ -18,7 +18,8 @@ import { MAX_REQUEST_BYTES, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse 
 import { readBounded } from '../io/bounded-io';
 import { readHttpRequest } from '../answers/http-request';
 import { startResident } from './engine';
-import { parseHostPort, type CheckSettings } from '../config/settings';
+import type { CheckSettings } from '../config/settings';
+import { parseHostPort } from '../config/value-parsers';
 
 export type ListenerKind = 'http' | 'agent';
 

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOptionFileText } from '../../src/config/option-file-reader';
+import { parseOptionFileText } from '../../src/config/option-file-parser';
 import { parseRequest } from '../../src/answers/http';
 import type { ReadEnd } from '../../src/io/bounded-io';
 import { CheckError } from '../../src/core/errors';

@@ -1,0 +1,98 @@
+/**
+ * The options, each described once: its name and short form, whether it
+ * takes a value, its default, its help line, and where it may be set. The
+ * default is the only place a default lives: --help shows it, and
+ * option-merge.ts hands it out when the option is given nowhere. Every
+ * executable's table starts from COMMON_OPTIONS (src/cli/ adds its own).
+ */
+import { DEFAULT_TABLE } from '../core/heartbeat';
+import { DEFAULT_PORT } from '../io/mysql';
+
+export interface OptionSpec {
+  name: string;
+  short?: string;
+  kind: 'string' | 'boolean';
+  /** The value used when the option is given nowhere; --help shows it. */
+  default?: string;
+  /** For --help only, when the default is not a value (e.g. "the server's server_id"). */
+  defaultText?: string;
+  arg?: string;
+  help: string;
+  /** Accepted on the command line (false: option files only, e.g. secrets). */
+  cli?: boolean;
+  /** Accepted in the [mysql-failover-check] group. */
+  file?: boolean;
+}
+
+/** As with the MySQL client, "localhost" means the unix socket, not TCP. */
+export const DEFAULT_HOST = 'localhost';
+
+/** Debian's MariaDB and MySQL packages put the server socket here. */
+export const DEFAULT_SOCKET = '/run/mysqld/mysqld.sock';
+
+/** docs/design.md, "The load-balancer verdict": fresh 20 s, max-lag 1 s. */
+export const DEFAULT_FRESH = '20';
+export const DEFAULT_MAX_LAG = '1';
+
+/** A load balancer probes every few seconds and waits about as long: the LB executables answer within 3 s. */
+export const DEFAULT_TIMEOUT = '3';
+
+/** Options every executable understands (docs/design.md, "Options"). */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: 'defaults-file', kind: 'string', arg: 'PATH', help: 'read only this option file', file: false },
+  {
+    name: 'defaults-extra-file',
+    kind: 'string',
+    arg: 'PATH',
+    help: 'read this option file too, after the global ones and before ~/.my.cnf',
+    file: false,
+  },
+  {
+    name: 'defaults-group-suffix',
+    kind: 'string',
+    arg: 'SUFFIX',
+    help: 'also read the groups [client<SUFFIX>] and [mysql-failover-check<SUFFIX>]',
+    file: false,
+  },
+  { name: 'no-defaults', kind: 'boolean', help: 'read no option file', file: false },
+  { name: 'host', short: 'H', kind: 'string', arg: 'HOST', default: DEFAULT_HOST, help: 'local server (localhost means the unix socket)' },
+  { name: 'port', short: 'P', kind: 'string', arg: 'PORT', default: String(DEFAULT_PORT), help: 'local server TCP port' },
+  { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
+  { name: 'user', kind: 'string', arg: 'NAME', help: 'MySQL user (usually set in the option file)' },
+  { name: 'password', kind: 'string', help: 'option files only', cli: false },
+  { name: 'peer', kind: 'string', arg: 'HOST[:PORT]', help: 'the other node of the pair (TCP)' },
+  { name: 'peer-socket', kind: 'string', arg: 'PATH', help: 'the other node of the pair (unix socket)' },
+  { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
+  { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
+  { name: 'table', kind: 'string', arg: 'DB.TABLE', default: DEFAULT_TABLE, help: 'heartbeat table' },
+  { name: 'node', kind: 'string', arg: 'NAME', defaultText: "the server's server_id", help: 'row of a keyed heartbeat table' },
+  { name: 'fresh', kind: 'string', arg: 'SECONDS', default: DEFAULT_FRESH, help: 'a heartbeat at most this old is fresh' },
+  { name: 'max-lag', kind: 'string', arg: 'SECONDS', default: DEFAULT_MAX_LAG, help: 'replication lag still counted as caught up' },
+  { name: 'channel', kind: 'string', arg: 'NAME', help: 'evaluate only this replication channel (default: all)' },
+  {
+    name: 'timeout',
+    kind: 'string',
+    arg: 'SECONDS',
+    default: DEFAULT_TIMEOUT,
+    help: 'answer within this many seconds, whatever the servers do',
+  },
+  { name: 'maintenance-file', kind: 'string', arg: 'PATH', help: 'while this file exists, answer DOWN (maintenance)' },
+  { name: 'log-file', kind: 'string', arg: 'PATH', help: 'append one line per run' },
+  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help', file: false },
+  { name: 'version', short: 'V', kind: 'boolean', help: 'show the version', file: false },
+];
+
+/**
+ * Keys that other executables accept in the shared [mysql-failover-check]
+ * group: not an error in this one's, only unused. An executable with its own
+ * options adds their long names here.
+ */
+export const OTHER_FILE_KEYS: ReadonlySet<string> = new Set<string>([
+  // check_mysql_failover
+  'warning',
+  'critical',
+  'heartbeat-warning',
+  'heartbeat-critical',
+  // mysql-failover-http / agent
+  'agent-maintenance',
+]);
