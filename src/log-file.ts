@@ -13,7 +13,8 @@ export interface LogFields {
   elapsedMs: number;
 }
 
-function quote(text: string): string {
+/** A free-text value on a log line: one line, JSON-quoted. */
+export function quote(text: string): string {
   return JSON.stringify(text.replace(/[\r\n]+/g, ' '));
 }
 
@@ -26,8 +27,13 @@ export function formatLogLine(f: LogFields, now = new Date()): string {
 
 /** Appends one line; returns the error instead of throwing, the caller decides what a failed log means. */
 export function appendLogLine(path: string, f: LogFields): Error | undefined {
+  return appendLine(path, formatLogLine(f));
+}
+
+/** Appends one formatted line (ending in a newline) in one write, so concurrent writers never interleave within it. */
+export function appendLine(path: string, line: string): Error | undefined {
   try {
-    appendFileSync(path, formatLogLine(f), { mode: 0o640 });
+    appendFileSync(path, line, { mode: 0o640 });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
