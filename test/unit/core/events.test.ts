@@ -1,24 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFor, withEventsSent, type FailoverEvent } from '../../../src/core/events';
-import {
-  DEFAULT_POLICY,
-  evaluate,
-  recover,
-  type Evaluation,
-  type FailoverPolicy,
-  type FailoverState,
-  type RawDecision,
-} from '../../../src/core/failover-state';
+import { evaluate, recover, type Evaluation, type FailoverPolicy, type FailoverState, type RawDecision } from '../../../src/core/failover-state';
 import { decodeState, encodeState } from '../../../src/core/state-format';
-
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
-const S = 1000;
-
-const FRESH: RawDecision = { verdict: 'UP', reason: 'fresh', detail: 'heartbeat age 1 s <= 20 s' };
-const LOCAL_DOWN: RawDecision = { verdict: 'DOWN', reason: 'local-unreachable', detail: 'local server: connect ECONNREFUSED' };
-const PEER_GONE: RawDecision = { verdict: 'UP', reason: 'peer-unreachable', detail: 'peer unreachable (CONNECT_FAILED)' };
-const MAINTENANCE: RawDecision = { verdict: 'DOWN', reason: 'maintenance', detail: 'maintenance file present' };
+import { FRESH, LOCAL_DOWN, MAINTENANCE, PEER_GONE, S, T0, evaluation, policy } from './failover-fixtures';
 
 /** Evaluates, fires, and stores the state with its events recorded, as a caller does. */
 class Node {
@@ -29,14 +14,7 @@ class Node {
   ) {}
 
   check(atMs: number, raw: RawDecision, over: Partial<Evaluation> = {}): string[] {
-    const ev: Evaluation = {
-      at: T0 + atMs,
-      raw,
-      maintenance: raw.reason === 'maintenance',
-      peerUnreachable: raw.reason === 'peer-unreachable',
-      actor: 'probe',
-      ...over,
-    };
+    const ev = evaluation(atMs, raw, over);
     const next = evaluate(this.state, ev, this.policy).state;
     return this.fire(next, ev);
   }
@@ -59,10 +37,6 @@ class Node {
     this.state = withEventsSent(next);
     return events.map((e) => e.event);
   }
-}
-
-function policy(over: Partial<FailoverPolicy> = {}): FailoverPolicy {
-  return { ...DEFAULT_POLICY, ...over };
 }
 
 test('once per change: a hundred DOWN evaluations fire one down, the way back one up', () => {
@@ -193,7 +167,7 @@ test('an event not recorded (the state was not stored) fires again next time', (
   const n = new Node(policy());
   n.check(0, FRESH);
   const prev = n.state as FailoverState;
-  const ev: Evaluation = { at: T0 + S, raw: LOCAL_DOWN, maintenance: false, peerUnreachable: false, actor: 'probe' };
+  const ev = evaluation(S, LOCAL_DOWN);
   const next = evaluate(prev, ev, n.policy).state;
   assert.deepEqual(eventsFor(prev, next, ev).map((e) => e.event), ['down']);
   // Stored without withEventsSent: the condition still differs from the record.

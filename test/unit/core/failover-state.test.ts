@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_POLICY,
   STATE_REASONS,
   describeState,
   evaluate,
@@ -12,17 +11,19 @@ import {
   type RawDecision,
   type Step,
 } from '../../../src/core/failover-state';
-
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
-const S = 1000;
-
-const FRESH: RawDecision = { verdict: 'UP', reason: 'fresh', detail: 'heartbeat age 1 s <= 20 s' };
-const CAUGHT_UP: RawDecision = { verdict: 'UP', reason: 'caught-up', detail: 'replication caught up (lag 0 s <= 1 s)' };
-const LOCAL_DOWN: RawDecision = { verdict: 'DOWN', reason: 'local-unreachable', detail: 'local server: connect ECONNREFUSED' };
-const STOPPED: RawDecision = { verdict: 'DOWN', reason: 'replication-stopped', detail: "default channel: IO No, SQL Yes, lag unknown" };
-const PEER_GONE: RawDecision = { verdict: 'UP', reason: 'peer-unreachable', detail: 'peer unreachable (CONNECT_FAILED)' };
-const MAINTENANCE: RawDecision = { verdict: 'DOWN', reason: 'maintenance', detail: 'maintenance file present' };
-const RESTARTED = 'server uptime 30 s < heartbeat age 600 s';
+import {
+  CAUGHT_UP,
+  FRESH,
+  LOCAL_DOWN,
+  MAINTENANCE,
+  PEER_GONE,
+  RESTARTED,
+  S,
+  STOPPED,
+  T0,
+  evaluation,
+  policy,
+} from './failover-fixtures';
 
 /** A node driven by a synthetic clock: `at` is ms after T0. */
 class Node {
@@ -30,15 +31,7 @@ class Node {
   constructor(readonly policy: FailoverPolicy) {}
 
   check(atMs: number, raw: RawDecision, over: Partial<Evaluation> = {}): Step {
-    const ev: Evaluation = {
-      at: T0 + atMs,
-      raw,
-      maintenance: raw.reason === 'maintenance',
-      peerUnreachable: raw.reason === 'peer-unreachable',
-      actor: 'probe',
-      ...over,
-    };
-    const step = evaluate(this.state, ev, this.policy);
+    const step = evaluate(this.state, evaluation(atMs, raw, over), this.policy);
     this.state = step.state;
     return step;
   }
@@ -48,10 +41,6 @@ class Node {
     if (r.ok) this.state = r.state;
     return r;
   }
-}
-
-function policy(over: Partial<FailoverPolicy> = {}): FailoverPolicy {
-  return { ...DEFAULT_POLICY, ...over };
 }
 
 function said(step: Step): string {
