@@ -69,6 +69,8 @@ function tryCreate(path: string, deadline: Deadline): HeldLock | undefined {
   const now = Date.now();
   const content = formatHolder({ pid: process.pid, start: ownStart(), acquired: now, until: Math.min(deadline.at, now + MAX_LOCK_HOLD_MS) });
   try {
+    // The umask must not narrow it (see above).
+    fs.fchmodSync(fd, 0o644);
     fs.writeFileSync(fd, content);
   } catch (e) {
     fs.closeSync(fd);

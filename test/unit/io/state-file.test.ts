@@ -398,6 +398,19 @@ test('a holder whose lock was broken and taken by another does not commit, and l
   assert.deepEqual(strays(d, 'state.ini', 'state.ini.lock'), []);
 });
 
+test('the lock file is readable by every waiter, whatever the umask', async () => {
+  const file = path.join(dir(), 'state.ini');
+  const umask = process.umask(0o077);
+  try {
+    await withStateLock(file, ID, Deadline.in(5_000), async () => {
+      assert.equal(fs.statSync(lockPathOf(file)).mode & 0o777, 0o644);
+      assert.match(fs.readFileSync(lockPathOf(file), 'utf8'), new RegExp(`^pid=${process.pid} start=`));
+    });
+  } finally {
+    process.umask(umask);
+  }
+});
+
 test('withStateLock releases the lock when fn throws', async () => {
   const d = dir();
   const file = path.join(d, 'state.ini');
