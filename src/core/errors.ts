@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'QUERY_FAILED' // any other server-side error
   | 'CONNECTION_LOST' // the server went away mid-check
   | 'HTTP_BAD_REQUEST'
+  | 'STATE_UNREADABLE' // the failover state file exists but cannot be read (permissions, a directory, I/O)
+  | 'STATE_CORRUPT' // the failover state file was read but is not a complete, valid state
+  | 'STATE_IDENTITY' // the failover state file belongs to another node (another endpoint or table)
+  | 'STATE_UNWRITABLE' // the failover state file or its lock cannot be written (missing directory, permissions)
+  | 'STATE_BUSY' // another process held the state file's lock until the deadline
   | 'INTERNAL';
 
 export class CheckError extends Error {

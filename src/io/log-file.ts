@@ -16,7 +16,8 @@ export interface LogFields {
   elapsedMs: number;
 }
 
-function quote(text: string): string {
+/** A free-text value on a log line: one line, JSON-quoted. */
+export function quote(text: string): string {
   return JSON.stringify(text.replace(/[\r\n]+/g, ' '));
 }
 
@@ -32,8 +33,13 @@ export function formatLogLine(f: LogFields, now = new Date()): string {
  * instead of throwing, the caller decides what a failed log means.
  */
 export function appendLogLine(path: string, f: LogFields, secrets: readonly string[]): Error | undefined {
+  return appendLine(path, formatLogLine({ ...f, detail: redact(f.detail, secrets) }));
+}
+
+/** Appends one formatted line (ending in a newline) in one write, so concurrent writers never interleave within it. */
+export function appendLine(path: string, line: string): Error | undefined {
   try {
-    appendFileSync(path, formatLogLine({ ...f, detail: redact(f.detail, secrets) }), { mode: 0o640 });
+    appendFileSync(path, line, { mode: 0o640 });
     return undefined;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
