@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'QUERY_FAILED' // any other server-side error
   | 'CONNECTION_LOST' // the server went away mid-check
   | 'HTTP_BAD_REQUEST'
+  | 'HAPROXY_UNREACHABLE' // HAProxy's runtime API: socket missing, refused, closed without an answer, or timed out
+  | 'HAPROXY_DENIED' // the runtime API socket is not at admin level ("Permission denied")
+  | 'HAPROXY_NO_SUCH_SERVER' // the backend or server named is not in HAProxy's running configuration
+  | 'HAPROXY_ERROR' // any other runtime API answer we did not expect
   | 'INTERNAL';
 
 export class CheckError extends Error {
