@@ -4,7 +4,8 @@
  * HAProxy's own `show stat`; a reconcile that finds the state already right
  * sends nothing; a user-level socket, a missing socket, a refused port and
  * a listener that never answers give their error codes within the bound;
- * and a reload with a server-state file keeps what was pushed.
+ * and a reload with a server-state file keeps what was pushed. Finally, the
+ * detached hook job pushes a state on its own.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,10 +21,12 @@ import {
   type RuntimeAddress,
   type ServerRef,
 } from '../../src/io/haproxy-runtime';
+import { startDetachedHooks } from '../../src/io/hook-job';
 import { CheckError } from '../../src/errors';
 import { HAProxy, RecordingSocket } from '../support/haproxy';
 import { FaultListener, refusedPort } from '../support/fault-listener';
-import { freePort } from '../support/run-dir';
+import { freePort, registerPid } from '../support/run-dir';
+import { until } from '../support/until';
 
 let haproxy: HAProxy;
 let dir: string;
@@ -203,5 +206,25 @@ describe('reload', () => {
     fs.rmSync(stateFile, { force: true });
     await haproxy.reload();
     assert.equal((await getServerState(admin, S1, TIMEOUT_MS)).admin, 'ready');
+  });
+});
+
+describe('the detached hook job', () => {
+  test('pushes its state to HAProxy and logs the push, after the caller has moved on', async () => {
+    const logFile = path.join(dir, 'job.log');
+    const pid = startDetachedHooks({
+      commands: [],
+      event: { event: 'down', node: 'db1', peer: 'db2', from: 'up', to: 'down', reason: 'test', lag: null, time: Date.now(), actor: 'probe' },
+      timeoutMs: 5_000,
+      logFile,
+      tool: 'e2e',
+      haproxy: [{ address: admin, ref: S1, state: 'maint' }],
+    });
+    assert.ok(pid !== undefined, 'the job started');
+    registerPid(pid, 'hook-job');
+    await until('the server is MAINT', async () => (await statStatus(S1)) === 'MAINT', 15_000);
+    await until('the push is logged', async () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('\n'), 15_000);
+    const line = fs.readFileSync(logFile, 'utf8');
+    assert.match(line, / e2e pid=\d+ haproxy="[^"]+stats\.sock" server="mysql\/s1" state="maint" changed=true was=ready duration_ms=\d+\n$/);
   });
 });
