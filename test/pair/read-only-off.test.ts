@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { runHook, type HookEvent } from '../../src/io/hook-runner';
 import { Pair, quoteOptionValue } from '../support/pair';
 import { makeTempDir } from '../support/run-dir';
+import { SAMPLE_EVENT } from '../support/hooks';
 
 const HOOK = path.resolve(__dirname, '..', '..', '..', 'hooks', 'read-only-off');
 /** Needs '#', ';', '"' and a space quoted right in the option file. */
@@ -60,7 +61,7 @@ function wrapperFor(user: string): string {
 }
 
 function event(name: string): HookEvent {
-  return { event: name, node: 'a', peer: 'b', from: 'reachable', to: 'unreachable', reason: 'peer-unreachable', lag: null, time: Date.now(), actor: 'watcher' };
+  return { ...SAMPLE_EVENT, event: name, node: 'a', peer: 'b', from: 'reachable', to: 'unreachable', reason: 'peer-unreachable' };
 }
 
 async function readOnly(): Promise<number> {

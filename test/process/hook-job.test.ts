@@ -13,8 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseHookJob, runHookJob, type HookJob } from '../../src/io/hook-job';
 import type { HookEvent, HookRun } from '../../src/io/hook-runner';
-import { makeTempDir, registerPid } from '../support/run-dir';
+import { makeTempDir } from '../support/run-dir';
 import { until } from '../support/until';
+import { processGone, registeredPid, SAMPLE_EVENT, writeScript } from '../support/hooks';
 
 const HOOK_JOB_JS = path.resolve(__dirname, '..', '..', 'src', 'io', 'hook-job.js');
 let dir: string;
@@ -23,22 +24,10 @@ before(() => {
   dir = makeTempDir('job-');
 });
 
-const EVENT: HookEvent = {
-  event: 'peer-lost',
-  node: 'db1',
-  peer: 'db2',
-  from: 'reachable',
-  to: 'unreachable',
-  reason: 'peer-unreachable',
-  lag: null,
-  time: Date.now(),
-  actor: 'probe',
-};
+const EVENT: HookEvent = { ...SAMPLE_EVENT, event: 'peer-lost', from: 'reachable', to: 'unreachable', reason: 'peer-unreachable' };
 
 function writeHook(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-  return file;
+  return writeScript(dir, name, body);
 }
 
 function job(over: Partial<HookJob>): HookJob {
@@ -50,15 +39,6 @@ function lines(file: string): string[] {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
   } catch {
     return [];
-  }
-}
-
-function isGone(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
   }
 }
 
@@ -89,10 +69,7 @@ function callerScript(requirePath: string): string {
 }
 
 function jobPid(stdout: string): number {
-  const pid = Number(stdout);
-  assert.ok(Number.isInteger(pid) && pid > 1, `the caller printed no pid: ${JSON.stringify(stdout)}`);
-  registerPid(pid, 'hook-job');
-  return pid;
+  return registeredPid(stdout, 'hook-job');
 }
 
 describe('startDetachedHooks', () => {
@@ -106,12 +83,12 @@ describe('startDetachedHooks', () => {
     // The caller is gone; the hook is not finished: nothing waited for it.
     assert.equal(fs.existsSync(marker), false, 'the hook had finished before the caller exited');
     assert.deepEqual(lines(logFile), []);
-    assert.equal(isGone(pid), false, 'the job outlives its caller');
+    assert.equal(processGone(pid), false, 'the job outlives its caller');
     await until('the hook line is logged', async () => lines(logFile).length === 1, 30_000);
     assert.ok(fs.existsSync(marker));
     const [line] = lines(logFile);
     assert.match(line ?? '', /^\S+ test-tool pid=\d+ hook=\S+\/slow event=peer-lost exit=0 signal= timed_out=false killed=false duration_ms=\d+ output="slept well"$/);
-    await until('the job exits', async () => isGone(pid), 10_000);
+    await until('the job exits', async () => processGone(pid), 10_000);
   });
 
   test('hooks run in order, one line each; a hook that overruns is killed and the job still ends', async () => {
@@ -122,7 +99,7 @@ describe('startDetachedHooks', () => {
     const last = writeHook('last', `echo last >> ${order}`);
     const r = await runCaller(callerScript(HOOK_JOB_JS), job({ commands: [first, stuck, last], logFile, timeoutMs: 500, killGraceMs: 1_000 }));
     const pid = jobPid(r.stdout);
-    await until('the job exits', async () => isGone(pid), 30_000);
+    await until('the job exits', async () => processGone(pid), 30_000);
     assert.deepEqual(fs.readFileSync(order, 'utf8').split('\n').filter(Boolean), ['first', 'stuck', 'last']);
     const logged = lines(logFile);
     assert.equal(logged.length, 3, logged.join('\n'));
@@ -144,14 +121,14 @@ describe('startDetachedHooks', () => {
       const environ = fs.readFileSync(`/proc/${p}/environ`, 'utf8');
       assert.ok(!environ.includes('caller-secret-pw'), `pid ${p} has the secret in its environment`);
     }
-    await until('the job exits', async () => isGone(pid), 30_000);
+    await until('the job exits', async () => processGone(pid), 30_000);
   });
 
   test('a missing hook is logged as such, and the job ends', async () => {
     const logFile = path.join(dir, 'missing.log');
     const r = await runCaller(callerScript(HOOK_JOB_JS), job({ commands: [path.join(dir, 'no-such-hook')], logFile }));
     const pid = jobPid(r.stdout);
-    await until('the job exits', async () => isGone(pid), 30_000);
+    await until('the job exits', async () => processGone(pid), 30_000);
     assert.match(lines(logFile)[0] ?? '', / exit= signal= timed_out=false killed=false duration_ms=\d+ error=ENOENT output=""$/);
   });
 });
@@ -175,7 +152,7 @@ describe('from an esbuild bundle, laid out as installed (dist/bundle/<name>.js b
     const logFile = path.join(dir, 'bundled.log');
     const r = await runCaller(bundle, job({ commands: [writeHook('bundled', `touch ${marker}`)], logFile }));
     const pid = jobPid(r.stdout);
-    await until('the job exits', async () => isGone(pid), 30_000);
+    await until('the job exits', async () => processGone(pid), 30_000);
     assert.ok(fs.existsSync(marker));
     assert.match(lines(logFile)[0] ?? '', /hook=\S+\/bundled event=peer-lost exit=0 /);
     // It ran the copy beside the bundle, not the tsc output the bundle was made from.

@@ -9,8 +9,9 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatHookLine, OUTPUT_LIMIT, runHook, type HookEvent, type HookRun } from '../../src/io/hook-runner';
-import { makeTempDir, registerPid } from '../support/run-dir';
+import { formatHookLine, OUTPUT_LIMIT, runHook, type HookRun } from '../../src/io/hook-runner';
+import { processGone, registeredPid, SAMPLE_EVENT, writeScript } from '../support/hooks';
+import { makeTempDir } from '../support/run-dir';
 import { until } from '../support/until';
 
 let dir: string;
@@ -19,23 +20,10 @@ before(() => {
   dir = makeTempDir('hooks-');
 });
 
-const EVENT: HookEvent = {
-  event: 'down',
-  node: 'db1',
-  peer: 'db2',
-  from: 'up',
-  to: 'down',
-  reason: 'replication-stopped',
-  lag: null,
-  time: Date.UTC(2024, 0, 2, 3, 4, 5, 678),
-  actor: 'probe',
-};
+const EVENT = SAMPLE_EVENT;
 
-/** Writes an executable hook: `#!interpreter` and the body. */
-function writeHook(name: string, body: string, interpreter = '/bin/sh'): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!${interpreter}\n${body}\n`, { mode: 0o755 });
-  return file;
+function writeHook(name: string, body: string, interpreter?: string): string {
+  return writeScript(dir, name, body, interpreter);
 }
 
 /** A Node hook that writes its argv and its whole environment, as it received them, to `out`. */
@@ -51,21 +39,9 @@ function readRecord(out: string): { argv: string[]; env: Record<string, string> 
   return JSON.parse(fs.readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> };
 }
 
-function isGone(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-/** A pid a hook wrote to `file` (registered, so a failed test leaves nothing running). */
+/** A pid a hook wrote to `file`. */
 function pidFrom(file: string): number {
-  const pid = Number(fs.readFileSync(file, 'utf8').trim());
-  assert.ok(Number.isInteger(pid) && pid > 1, `no pid in ${file}`);
-  registerPid(pid, 'hook-grandchild');
-  return pid;
+  return registeredPid(fs.readFileSync(file, 'utf8'), 'hook-grandchild');
 }
 
 describe('arguments: an argv array, never a shell', () => {
@@ -186,7 +162,7 @@ describe('timeout: SIGTERM, then SIGKILL, to the whole process group', () => {
     const run = await runHook(writeHook('parent', body), EVENT, { timeoutMs: 500, killGraceMs: 5_000 });
     assert.equal(run.timedOut, true);
     const child = pidFrom(pidFile);
-    await until('the hook\'s child is gone', async () => isGone(child), 10_000);
+    await until('the hook\'s child is gone', async () => processGone(child), 10_000);
   });
 
   test('a child that outlives the hook and holds its output is killed at the timeout; the run still settles', async () => {
@@ -197,7 +173,7 @@ describe('timeout: SIGTERM, then SIGKILL, to the whole process group', () => {
     assert.equal(run.timedOut, false, 'the hook itself did not time out');
     assert.equal(run.output, 'left a child');
     const orphan = pidFrom(pidFile);
-    await until('the left-over child is gone', async () => isGone(orphan), 10_000);
+    await until('the left-over child is gone', async () => processGone(orphan), 10_000);
   });
 });
 

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { runHook, type HookEvent } from '../../src/io/hook-runner';
 import { refusedPort } from '../support/fault-listener';
 import { makeTempDir } from '../support/run-dir';
+import { SAMPLE_EVENT } from '../support/hooks';
 
 const HOOK = path.resolve(__dirname, '..', '..', '..', 'hooks', 'notify-webhook');
 
@@ -53,17 +54,7 @@ function wrapper(name: string, variable: string, value: string): string {
   return file;
 }
 
-const EVENT: HookEvent = {
-  event: 'down',
-  node: 'db1',
-  peer: 'db2',
-  from: 'up',
-  to: 'down',
-  reason: 'replication-stopped',
-  lag: 7,
-  time: Date.UTC(2024, 0, 2, 3, 4, 5, 678),
-  actor: 'probe',
-};
+const EVENT: HookEvent = { ...SAMPLE_EVENT, lag: 7 };
 
 describe('hooks/notify-webhook', () => {
   test('posts the event as JSON that parses, with awkward values carried exactly', async () => {
