@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'STATE_IDENTITY' // the failover state file belongs to another node (another endpoint or table)
   | 'STATE_UNWRITABLE' // the failover state file or its lock cannot be written (missing directory, permissions)
   | 'STATE_BUSY' // another process held the state file's lock until the deadline
+  | 'HAPROXY_UNREACHABLE' // HAProxy's runtime API: socket missing, refused, closed without an answer, or timed out
+  | 'HAPROXY_DENIED' // the runtime API socket is not at admin level ("Permission denied")
+  | 'HAPROXY_NO_SUCH_SERVER' // the backend or server named is not in HAProxy's running configuration
+  | 'HAPROXY_ERROR' // any other runtime API answer we did not expect
   | 'INTERNAL';
 
 export class CheckError extends Error {

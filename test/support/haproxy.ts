@@ -128,7 +128,7 @@ export class HAProxy {
   readonly dir: string;
   readonly statsSocket: string;
   readonly configFile: string;
-  private readonly child: ChildProcess;
+  private child: ChildProcess;
   private exited = false;
   private exitInfo = '';
 
@@ -137,10 +137,21 @@ export class HAProxy {
     this.statsSocket = path.join(dir, 'stats.sock');
     this.configFile = path.join(dir, 'haproxy.cfg');
     this.child = child;
+    this.watch(child);
+  }
+
+  /** Tracks the exit of the current process only: after a reload, the old one's exit is expected. */
+  private watch(child: ChildProcess): void {
     child.once('exit', (code, signal) => {
+      if (child !== this.child) return;
       this.exited = true;
       this.exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
     });
+  }
+
+  /** The pid of the running HAProxy (it changes with reload()). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /**
@@ -155,26 +166,62 @@ export class HAProxy {
     fs.writeFileSync(configFile, config(statsSocket));
     const check = checkConfig(configFile);
     if (!check.ok) throw new Error(`haproxy -c rejected the test configuration:\n${check.output}`);
+    const h = new HAProxy(dir, HAProxy.spawn(dir, configFile, []));
+    await h.waitAnswering((info) => info !== '');
+    return h;
+  }
+
+  private static spawn(dir: string, configFile: string, extraArgs: string[]): ChildProcess {
     const log = fs.openSync(path.join(dir, 'haproxy.log'), 'a');
-    const child = spawn(haproxyPath(), ['-f', configFile, '-db'], { stdio: ['ignore', log, log], cwd: dir });
+    const child = spawn(haproxyPath(), ['-f', configFile, '-db', ...extraArgs], { stdio: ['ignore', log, log], cwd: dir });
     fs.closeSync(log);
     child.on('error', () => undefined);
     if (child.pid !== undefined) registerPid(child.pid, 'haproxy');
-    const h = new HAProxy(dir, child);
+    return child;
+  }
+
+  /** Waits until the stats socket answers `show info` with an answer `ok` accepts. */
+  private async waitAnswering(ok: (info: string) => boolean): Promise<void> {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      if (h.exited) throw new Error(`haproxy ${h.exitInfo} while starting:\n${h.log()}`);
+      if (this.exited) throw new Error(`haproxy ${this.exitInfo} while starting:\n${this.log()}`);
       try {
-        await h.command('show info');
-        return h;
+        if (ok(await this.command('show info'))) return;
       } catch {
         // not listening yet
       }
       if (Date.now() > deadline) {
-        await h.stop();
-        throw new Error(`haproxy's stats socket did not answer within 15 s:\n${h.log()}`);
+        await this.stop();
+        throw new Error(`haproxy's stats socket did not answer as expected within 15 s:\n${this.log()}`);
       }
       await sleep(50);
+    }
+  }
+
+  /**
+   * A reload as an init script does one: a new HAProxy with the same
+   * configuration, started with `-sf OLDPID` so that the old one finishes
+   * softly. Resolves once the new one answers on the stats socket and the
+   * old one has exited. A `server-state-file` must be written before
+   * calling this for states to survive (HAProxy does not write it itself).
+   */
+  async reload(): Promise<void> {
+    const old = this.child;
+    if (this.exited || old.pid === undefined) throw new Error(`cannot reload: haproxy ${this.exitInfo || 'has no pid'}`);
+    const oldExit = new Promise<void>((resolve) => {
+      if (old.exitCode !== null || old.signalCode !== null) resolve();
+      else old.once('exit', () => resolve());
+    });
+    const child = HAProxy.spawn(this.dir, this.configFile, ['-sf', String(old.pid)]);
+    this.child = child;
+    this.watch(child);
+    await this.waitAnswering((info) => new RegExp(`^Pid: ${child.pid}$`, 'm').test(info));
+    let timer: NodeJS.Timeout | undefined;
+    const gone = await Promise.race([oldExit.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
+    clearTimeout(timer);
+    if (!gone) {
+      old.kill('SIGKILL');
+      throw new Error(`the old haproxy (pid ${old.pid}) did not exit within 15 s of the reload:\n${this.log()}`);
     }
   }
 
@@ -260,5 +307,59 @@ export class HAProxy {
       this.child.kill('SIGKILL');
       setTimeout(resolve, 5_000).unref();
     });
+  }
+}
+
+/**
+ * A unix socket standing in front of a stats socket: forwards each
+ * connection to the real one and records every command line a client sent,
+ * to count what a runtime API client issues.
+ */
+export class RecordingSocket {
+  readonly commands: string[] = [];
+  private readonly open = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly path: string,
+  ) {}
+
+  static start(target: string, socketPath: string): Promise<RecordingSocket> {
+    return new Promise((resolve, reject) => {
+      let self: RecordingSocket | undefined;
+      const server = net.createServer((client) => {
+        if (self === undefined) return client.destroy();
+        const rec = self;
+        const upstream = net.connect(target);
+        rec.open.add(client).add(upstream);
+        let pending = '';
+        client.on('data', (d: Buffer) => {
+          pending += d.toString('utf8');
+          const lines = pending.split('\n');
+          pending = lines.pop() ?? '';
+          rec.commands.push(...lines);
+          upstream.write(d);
+        });
+        upstream.pipe(client);
+        for (const s of [client, upstream]) {
+          s.on('error', () => undefined);
+          s.on('close', () => {
+            rec.open.delete(s);
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+      });
+      server.on('error', reject);
+      server.listen(socketPath, () => {
+        self = new RecordingSocket(server, socketPath);
+        resolve(self);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const s of this.open) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
