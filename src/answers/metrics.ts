@@ -18,10 +18,10 @@
  *   it does not go silent exactly when replication breaks.
  * - The default replication channel (MariaDB's unnamed default connection,
  *   MySQL's '' channel) is `channel=""`, which Prometheus stores as a series
- *   without the label: both servers accept a channel literally named
- *   "default", so spelling the unnamed one "default" could merge two
- *   channels into one series. It is also how prometheus-mysqld-exporter
- *   labels it (`channel_name=""`).
+ *   without the label: MariaDB accepts a connection literally named
+ *   "default" beside the unnamed one, so spelling the unnamed one "default"
+ *   could merge two channels into one series. It is also how
+ *   prometheus-mysqld-exporter labels it (`channel_name=""`).
  * - The peer series are absent when no peer is configured: a single node is
  *   not a pair whose peer is lost.
  * - Before the first evaluation only what is known is shown: every state at
