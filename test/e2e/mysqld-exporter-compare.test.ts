@@ -9,16 +9,17 @@
  * Ours is the metrics module fed a snapshot of the same moment: the channels
  * are the rows of SHOW ALL SLAVES STATUS read right after the exporter's
  * scrape, normalised by src/replica-status.ts. Only the replication series
- * are compared; the verdict fields of the snapshot are set by hand.
+ * are compared; the verdict fields of the snapshot are fixed.
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createMetrics, type EvaluationSnapshot } from '../../src/answers/metrics';
+import { createMetrics } from '../../src/answers/metrics';
 import { normaliseReplicaRows, type StatusRow } from '../../src/replica-status';
 import { parseExposition, samplesOf, type Family } from '../support/exposition';
 import { MysqldExporter } from '../support/mysqld-exporter';
 import { Pair } from '../support/pair';
+import { ioStoppedSnapshot } from '../support/snapshots';
 import { until } from '../support/until';
 
 const EXPORTER_USER = 'mysqld_exporter';
@@ -71,14 +72,8 @@ describe('side by side with prometheus-mysqld-exporter, node b of a real pair', 
     const theirs = parseExposition(await exporter.scrape());
     const rows = (await pair.sql('b', 'SHOW ALL SLAVES STATUS')) as StatusRow[];
     const metrics = createMetrics({ version: '0.0.0-compare' });
-    const snapshot: EvaluationSnapshot = {
-      at: Date.now(),
-      durationMs: 1,
-      answered: { verdict: 'DOWN', reason: 'replication-stopped' },
-      raw: { verdict: 'DOWN', reason: 'replication-stopped' },
-      state: 'down',
-      heartbeatAgeSeconds: null,
-      peer: 'reachable',
+    // The verdict fields are the IO-stopped node's; only the channels are compared.
+    const snapshot = ioStoppedSnapshot({
       channels: normaliseReplicaRows(rows).map((c) => ({
         name: c.name,
         lagSeconds: c.lag,
@@ -87,7 +82,7 @@ describe('side by side with prometheus-mysqld-exporter, node b of a real pair', 
         lastIoErrno: c.lastIoErrno,
         lastSqlErrno: c.lastSqlErrno,
       })),
-    };
+    });
     metrics.observeEvaluation(snapshot);
     const ours = parseExposition((await metrics.render(Date.now())).body);
     const table: Record<string, [string, string]> = {};

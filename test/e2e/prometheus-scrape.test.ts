@@ -10,26 +10,13 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { STATES, createMetrics, type EvaluationSnapshot, type FailoverMetrics } from '../../src/answers/metrics';
+import { STATES, createMetrics, type FailoverMetrics } from '../../src/answers/metrics';
 import { Prometheus, type VectorSample } from '../support/prometheus';
+import { healthySnapshot, ioStoppedSnapshot } from '../support/snapshots';
 
 const ALERTS = path.resolve(__dirname, '..', '..', '..', 'prometheus', 'alerts.yml');
 const JOB = 'mysql-failover';
 const TARGET_LABELS = { pair: 'e2e', node: 'a' };
-
-function snapshot(over: Partial<EvaluationSnapshot>): EvaluationSnapshot {
-  return {
-    at: Date.now(),
-    durationMs: 7,
-    answered: { verdict: 'UP', reason: 'fresh' },
-    raw: { verdict: 'UP', reason: 'fresh' },
-    state: 'up',
-    heartbeatAgeSeconds: 1,
-    peer: 'reachable',
-    channels: [{ name: '', lagSeconds: 0, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-    ...over,
-  };
-}
 
 const one = (value: string) => (r: VectorSample[]) => r.length === 1 && r[0]?.value[1] === value;
 
@@ -41,7 +28,7 @@ describe('a real Prometheus scraping the metrics', () => {
 
   before(async () => {
     metrics = createMetrics({ version: '0.0.0-e2e' });
-    metrics.observeEvaluation(snapshot({}));
+    metrics.observeEvaluation(healthySnapshot());
     server = http.createServer((req, res) => {
       if (req.method !== 'GET' || req.url !== '/metrics') {
         res.writeHead(404).end();
@@ -86,15 +73,7 @@ describe('a real Prometheus scraping the metrics', () => {
 
   test('after an evaluation with the IO thread stopped, the lag series reads NaN (not absent) and the verdict 0', async () => {
     const p = prom as Prometheus;
-    metrics.observeEvaluation(
-      snapshot({
-        answered: { verdict: 'DOWN', reason: 'replication-stopped' },
-        raw: { verdict: 'DOWN', reason: 'replication-stopped' },
-        state: 'down',
-        heartbeatAgeSeconds: 45,
-        channels: [{ name: '', lagSeconds: null, ioRunning: false, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-      }),
-    );
+    metrics.observeEvaluation(ioStoppedSnapshot());
     const [lag] = await p.waitForQuery(
       'the lag series reads NaN',
       `mysql_failover_replication_lag_seconds{job="${JOB}",channel=""}`,

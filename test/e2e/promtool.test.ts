@@ -10,31 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createMetrics, type EvaluationSnapshot } from '../../src/answers/metrics';
 import { promtool } from '../support/promtool';
+import { healthySnapshot, ioStoppedSnapshot } from '../support/snapshots';
 import { makeTempDir } from '../support/run-dir';
 
 const DIR = path.resolve(__dirname, '..', '..', '..', 'prometheus');
 const NOW = Date.now();
 
-const healthy: EvaluationSnapshot = {
-  at: NOW - 800,
-  durationMs: 9,
-  answered: { verdict: 'UP', reason: 'fresh' },
-  raw: { verdict: 'UP', reason: 'fresh' },
-  state: 'up',
-  heartbeatAgeSeconds: 2,
-  peer: 'reachable',
-  channels: [{ name: '', lagSeconds: 0, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-};
-
-const ioStopped: EvaluationSnapshot = {
-  ...healthy,
-  answered: { verdict: 'DOWN', reason: 'replication-stopped' },
-  raw: { verdict: 'DOWN', reason: 'replication-stopped' },
-  state: 'down',
-  heartbeatAgeSeconds: 61,
-  peer: 'refused',
-  channels: [{ name: '', lagSeconds: null, ioRunning: false, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-};
+const healthy = healthySnapshot({ at: NOW - 800 });
+const ioStopped = ioStoppedSnapshot({ at: NOW - 800, peer: 'refused' });
 
 async function rendered(s: EvaluationSnapshot | undefined): Promise<string> {
   const m = createMetrics({ version: '0.1.0' });

@@ -4,13 +4,14 @@
  * credentials in a [client] option file of mode 0600 given with
  * --config.my-cnf, never in argv; an environment holding only PATH, so a
  * DATA_SOURCE_NAME of the caller's cannot override that file; the
- * replica-status collector enabled. `stop()` (call it from `after()`) kills
- * it and removes its directory; its pid is registered with the run directory.
+ * replica-status collector enabled (test/support/background-process.ts
+ * keeps the environment to PATH). `stop()` (call it from `after()`) kills it
+ * and removes its directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findExecutable, freePort, makeTempDir, registerPid } from './run-dir';
+import { BackgroundProcess } from './background-process';
+import { findExecutable, freePort, makeTempDir } from './run-dir';
 
 export function mysqldExporterPath(): string {
   const p = findExecutable('prometheus-mysqld-exporter');
@@ -38,25 +39,13 @@ export class MysqldExporter {
   readonly dir: string;
   readonly url: string;
   readonly argv: readonly string[];
-  private readonly child: ChildProcess;
-  private exitInfo: string | undefined;
-  private readonly exited: Promise<void>;
+  private readonly process: BackgroundProcess;
 
-  private constructor(dir: string, port: number, argv: readonly string[], child: ChildProcess) {
+  private constructor(dir: string, port: number, argv: readonly string[], process: BackgroundProcess) {
     this.dir = dir;
     this.url = `http://127.0.0.1:${port}/metrics`;
     this.argv = argv;
-    this.child = child;
-    this.exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
-        resolve();
-      });
-      child.once('error', (e) => {
-        this.exitInfo = `failed to start: ${e.message}`;
-        resolve();
-      });
-    });
+    this.process = process;
   }
 
   /** Starts the exporter for `login` and resolves once /metrics answers 200. */
@@ -73,14 +62,12 @@ export class MysqldExporter {
     fs.chmodSync(cnf, 0o600);
     const port = await freePort();
     const argv = [`--config.my-cnf=${cnf}`, `--web.listen-address=127.0.0.1:${port}`, '--collect.slave_status'];
-    const log = fs.openSync(path.join(dir, 'exporter.log'), 'a');
-    const child = spawn(binary, argv, { stdio: ['ignore', log, log], cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
-    fs.closeSync(log);
-    if (child.pid !== undefined) registerPid(child.pid, 'mysqld-exporter');
-    const exporter = new MysqldExporter(dir, port, argv, child);
+    const logFile = path.join(dir, 'exporter.log');
+    const exporter = new MysqldExporter(dir, port, argv, BackgroundProcess.spawn(binary, argv, { cwd: dir, logFile, label: 'mysqld-exporter' }));
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (exporter.exitInfo !== undefined) throw new Error(`mysqld exporter ${exporter.exitInfo} while starting:\n${exporter.log()}`);
+      const exit = exporter.process.exitDescription;
+      if (exit !== undefined) throw new Error(`mysqld exporter ${exit} while starting:\n${exporter.log()}`);
       try {
         await exporter.scrape();
         return exporter;
@@ -104,19 +91,12 @@ export class MysqldExporter {
   }
 
   log(): string {
-    try {
-      return fs.readFileSync(path.join(this.dir, 'exporter.log'), 'utf8').split('\n').slice(-30).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return this.process.log(30);
   }
 
-  /** Kills the exporter (nothing to save), waits for it (bounded) and removes its directory. Safe to call twice. */
+  /** Kills the exporter (nothing to save) and removes its directory. Safe to call twice. */
   async stop(): Promise<void> {
-    if (this.exitInfo === undefined) {
-      this.child.kill('SIGKILL');
-      await Promise.race([this.exited, sleep(5_000)]);
-    }
+    await this.process.stop(0);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

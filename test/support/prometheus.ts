@@ -3,19 +3,18 @@
  * as a child of the test on 127.0.0.1 (a free port), with a temporary
  * storage directory and a configuration generated here (scrape and rule
  * evaluation every second, no remote write or read, no admin or lifecycle
- * API), and its HTTP API to query. `stop()` (call it from `after()`) kills
- * it and removes its directory; its pid is registered so that scripts/test.js
- * kills it too if the test process dies, and an exit hook here is the last
- * resort.
+ * API), and its HTTP API to query. `stop()` (call it from `after()`) stops
+ * it and removes its directory; test/support/background-process.ts registers
+ * its pid and kills it at exit if nothing else did.
  *
  *     let prom: Prometheus;
  *     before(async () => { prom = await Prometheus.start({ jobs: [{ name: 'x', targets: ['127.0.0.1:1234'] }] }); });
  *     after(() => prom?.stop());
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findExecutable, freePort, makeTempDir, registerPid } from './run-dir';
+import { BackgroundProcess } from './background-process';
+import { findExecutable, freePort, makeTempDir } from './run-dir';
 
 export function prometheusPath(): string {
   const p = findExecutable('prometheus');
@@ -58,11 +57,9 @@ export interface RuleStatus {
 /** Each HTTP request to the server is bounded by this. */
 const REQUEST_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
+/** SIGTERM lets it close its storage; SIGKILL after this. */
+const STOP_GRACE_MS = 10_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const live = new Set<Prometheus>();
-let exitHookInstalled = false;
 
 /** The configuration as JSON, which is YAML too: no quoting rules of our own to get wrong. */
 function configText(opts: PrometheusOptions): string {
@@ -85,26 +82,13 @@ export class Prometheus {
   readonly dir: string;
   readonly port: number;
   readonly url: string;
-  private readonly child: ChildProcess;
-  private exitInfo: string | undefined;
-  private readonly exited: Promise<void>;
-  private stopping: Promise<void> | undefined;
+  private readonly process: BackgroundProcess;
 
-  private constructor(dir: string, port: number, child: ChildProcess) {
+  private constructor(dir: string, port: number, process: BackgroundProcess) {
     this.dir = dir;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
-    this.child = child;
-    this.exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
-        resolve();
-      });
-      child.once('error', (e) => {
-        this.exitInfo = `failed to start: ${e.message}`;
-        resolve();
-      });
-    });
+    this.process = process;
   }
 
   /** Writes the configuration, starts Prometheus and resolves once /-/ready answers 200. */
@@ -115,42 +99,28 @@ export class Prometheus {
     fs.writeFileSync(configFile, configText(opts));
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const log = fs.openSync(path.join(dir, 'prometheus.log'), 'a');
-      const child = spawn(
-        binary,
-        [
-          `--config.file=${configFile}`,
-          `--storage.tsdb.path=${path.join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          // Debian's defaults point at /etc/prometheus; nothing of the host's is wanted here.
-          `--web.console.templates=${path.join(dir, 'consoles')}`,
-          `--web.console.libraries=${path.join(dir, 'console_libraries')}`,
-          '--storage.tsdb.retention.time=1h',
-          '--log.level=info',
-        ],
-        { stdio: ['ignore', log, log], cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } },
-      );
-      fs.closeSync(log);
-      if (child.pid !== undefined) registerPid(child.pid, 'prometheus');
-      const prom = new Prometheus(dir, port, child);
-      live.add(prom);
-      if (!exitHookInstalled) {
-        exitHookInstalled = true;
-        process.once('exit', () => {
-          for (const p of live) p.killSync();
-        });
-      }
+      const argv = [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // Debian's defaults point at /etc/prometheus; nothing of the host's is wanted here.
+        `--web.console.templates=${path.join(dir, 'consoles')}`,
+        `--web.console.libraries=${path.join(dir, 'console_libraries')}`,
+        '--storage.tsdb.retention.time=1h',
+      ];
+      const logFile = path.join(dir, 'prometheus.log');
+      const prom = new Prometheus(dir, port, BackgroundProcess.spawn(binary, argv, { cwd: dir, logFile, label: 'prometheus' }));
       try {
         await prom.waitReady();
         return prom;
       } catch (e) {
         const bindFailed = /address already in use/i.test(prom.log());
-        await prom.stop(false);
+        await prom.process.stop(0);
         if (!bindFailed || attempt >= 3) {
           fs.rmSync(dir, { recursive: true, force: true });
           throw e;
         }
-        fs.appendFileSync(path.join(dir, 'prometheus.log'), `\n--- harness: port ${port} was taken, retrying\n`);
+        fs.appendFileSync(logFile, `\n--- harness: port ${port} was taken, retrying\n`);
       }
     }
   }
@@ -158,7 +128,8 @@ export class Prometheus {
   private async waitReady(): Promise<void> {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (this.exitInfo !== undefined) throw new Error(`prometheus ${this.exitInfo} while starting:\n${this.log()}`);
+      const exit = this.process.exitDescription;
+      if (exit !== undefined) throw new Error(`prometheus ${exit} while starting:\n${this.log()}`);
       try {
         const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         await res.arrayBuffer();
@@ -173,11 +144,7 @@ export class Prometheus {
 
   /** The last lines of Prometheus's own log, for failure messages. */
   log(lines = 40): string {
-    try {
-      return fs.readFileSync(path.join(this.dir, 'prometheus.log'), 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return this.process.log(lines);
   }
 
   /** GET an API path; returns `data` of a successful answer, throws with Prometheus's error otherwise. */
@@ -238,34 +205,9 @@ export class Prometheus {
     return data.activeTargets;
   }
 
-  /** Stops Prometheus (SIGTERM, then SIGKILL after STOP_TIMEOUT_MS) and removes its directory. Safe to call twice. */
-  stop(removeDir = true): Promise<void> {
-    this.stopping ??= (async () => {
-      if (this.exitInfo === undefined) {
-        this.child.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS)));
-        const late = await Promise.race([this.exited.then(() => false), timedOut]);
-        clearTimeout(timer);
-        if (late) {
-          this.child.kill('SIGKILL');
-          await Promise.race([this.exited, sleep(STOP_TIMEOUT_MS)]);
-        }
-      }
-      live.delete(this);
-    })();
-    return this.stopping.then(() => {
-      if (removeDir) fs.rmSync(this.dir, { recursive: true, force: true });
-    });
-  }
-
-  /** @internal Synchronous last resort (process 'exit' handler). */
-  killSync(): void {
-    if (this.exitInfo !== undefined) return;
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
+  /** Stops Prometheus (SIGTERM, SIGKILL if it lingers) and removes its directory. Safe to call twice. */
+  async stop(): Promise<void> {
+    await this.process.stop(STOP_GRACE_MS);
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

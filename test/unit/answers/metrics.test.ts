@@ -9,22 +9,13 @@ import * as promClient from 'prom-client';
 import { STATES, createMetrics, type EvaluationSnapshot } from '../../../src/answers/metrics';
 import { isCheckError } from '../../../src/errors';
 import { parseExposition, sampleOf, samplesOf, type Family } from '../../support/exposition';
+import { healthySnapshot, ioStoppedSnapshot } from '../../support/snapshots';
 
 const P = 'mysql_failover_';
 const NOW = 1_700_000_000_000;
 
 function healthy(over: Partial<EvaluationSnapshot> = {}): EvaluationSnapshot {
-  return {
-    at: NOW - 2_500,
-    durationMs: 12,
-    answered: { verdict: 'UP', reason: 'fresh' },
-    raw: { verdict: 'UP', reason: 'fresh' },
-    state: 'up',
-    heartbeatAgeSeconds: 3,
-    peer: 'reachable',
-    channels: [{ name: '', lagSeconds: 0, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-    ...over,
-  };
+  return healthySnapshot({ at: NOW - 2_500, ...over });
 }
 
 async function render(m = createMetrics({ version: '9.8.7' }), now = NOW): Promise<Map<string, Family>> {
@@ -132,15 +123,7 @@ describe('metrics of an evaluation', () => {
 
   test('an IO thread stopped: lag NULL is a NaN sample (spelled NaN), not an absent series', async () => {
     const m = createMetrics({ version: '1.0.0' });
-    m.observeEvaluation(
-      healthy({
-        answered: { verdict: 'DOWN', reason: 'replication-stopped' },
-        raw: { verdict: 'DOWN', reason: 'replication-stopped' },
-        state: 'down',
-        heartbeatAgeSeconds: 40,
-        channels: [{ name: '', lagSeconds: null, ioRunning: false, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 }],
-      }),
-    );
+    m.observeEvaluation(ioStoppedSnapshot({ at: NOW - 2_500 }));
     const { body } = await m.render(NOW);
     const f = parseExposition(body);
     const lag = sampleOf(f, `${P}replication_lag_seconds`, { channel: '' });
