@@ -1,9 +1,9 @@
 /**
  * A real Prometheus server (the Debian package) for end-to-end tests: started
  * as a child of the test on 127.0.0.1 (a free port), with a temporary
- * storage directory and a configuration generated here (scrape and rule
- * evaluation every second, no remote write or read, no admin or lifecycle
- * API), and its HTTP API to query. `stop()` (call it from `after()`) stops
+ * storage directory and a configuration generated here (scrape every second
+ * unless told otherwise, rule evaluation every second, no remote write or
+ * read, no admin or lifecycle API), and its HTTP API to query. `stop()` (call it from `after()`) stops
  * it and removes its directory; test/support/background-process.ts registers
  * its pid and kills it at exit if nothing else did.
  *
@@ -37,6 +37,13 @@ export interface PrometheusOptions {
   jobs: ScrapeJob[];
   /** Absolute paths of rule files to load (evaluated every second). */
   ruleFiles?: string[];
+  /**
+   * Scrape interval and timeout (default 1s each). Prometheus refuses a
+   * timeout longer than the interval: a scrape of serve with a frozen
+   * server takes up to its --timeout, so raise both for such a test.
+   */
+  scrapeInterval?: string;
+  scrapeTimeout?: string;
 }
 
 /** One element of an instant vector, as the HTTP API returns it: the value is text ("1", "NaN", "+Inf"). */
@@ -65,7 +72,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function configText(opts: PrometheusOptions): string {
   return JSON.stringify(
     {
-      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      global: {
+        scrape_interval: opts.scrapeInterval ?? '1s',
+        scrape_timeout: opts.scrapeTimeout ?? opts.scrapeInterval ?? '1s',
+        evaluation_interval: '1s',
+      },
       rule_files: opts.ruleFiles ?? [],
       scrape_configs: opts.jobs.map((j) => ({
         job_name: j.name,
