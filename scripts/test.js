@@ -47,6 +47,12 @@ const PREREQUISITES = [
   { command: 'systemd-socket-activate', package: 'systemd' },
   // icinga2 daemon -C validates nagios/icinga2/*.conf (test/nagios-config.test.ts).
   { command: 'icinga2', package: 'icinga2-bin' },
+  // promtool checks /metrics, prometheus/*.yml and runs the alert unit tests; a
+  // real prometheus scrapes /metrics (test/e2e/promtool.test.ts, prometheus-scrape.test.ts).
+  { command: 'promtool', package: 'prometheus' },
+  { command: 'prometheus', package: 'prometheus' },
+  // The side-by-side measurement (test/e2e/mysqld-exporter-compare.test.ts).
+  { command: 'prometheus-mysqld-exporter', package: 'prometheus-mysqld-exporter' },
 ];
 /** Installed together with any missing row, so the set stays consistent. */
 const ALWAYS_WITH = { 'mariadb-server': ['mariadb-client'], 'mariadb-client': ['mariadb-server'] };
