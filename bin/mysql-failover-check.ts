@@ -242,7 +242,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const text = json ? JSON.stringify(statusJson(input, settings), null, 2) + '\n' : formatStatusText(input, settings);
     out(redact(text, secrets));
     if (stampRequested && settings.logFile !== undefined) {
-      logDecision(settings.logFile, TOOL, { ...input.decision, detail: redact(input.decision.detail, secrets) }, Date.now() - startedAt);
+      const d = input.decision;
+      logDecision(
+        settings.logFile,
+        TOOL,
+        { ...d, detail: redact(d.detail, secrets), warnings: d.warnings.map((w) => redact(w, secrets)) },
+        Date.now() - startedAt,
+      );
     }
     return input.decision.verdict === 'UP' ? EXIT_OK : EXIT_DOWN;
   } catch (e) {

@@ -4,9 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import { Deadline } from './deadline';
-import { afterStampFailure, decide, isStale, type Decision, type Facts } from './decide';
-import { factError, gatherLocal, probePeer, stampHeartbeat, trialStamp } from './facts';
+import { afterStampFailure, decide, isStale, type Decision, type Facts, type PeerFacts } from './decide';
+import type { ReplicaChannel } from './replica-status';
+import { factError, gatherLocal, probePeer, stampHeartbeat, trialStamp, type LocalGathered } from './facts';
 import type { HeartbeatRead } from './heartbeat';
+import type { Endpoint } from './mysql';
+import { autoPeerSource, describeSources, isHostPort, namesToResolve, peerIsSource, type HostPort } from './peer-source';
 import type { CheckSettings } from './settings';
 import { perCheckSessions, type SessionSource } from './session-source';
 
@@ -71,13 +74,26 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
 
   const sessions = opts.sessions ?? perCheckSessions(s);
   const peerDeadline = dl.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
-  const localPromise = gatherLocal(sessions, s.table, s.node, dl, (read) =>
-    opts.alwaysReadReplication ? true : isStale(read.heartbeat, s.thresholds.fresh),
-  );
-  const peerPromise = probePeer(sessions, s.peer !== undefined, peerDeadline);
-  const [local, peer] = await Promise.all([localPromise, peerPromise]);
+  const localPromise = gatherLocal(sessions, s.table, s.node, dl, (read) => {
+    if (isStale(read.heartbeat, s.thresholds.fresh)) return 'required';
+    return opts.alwaysReadReplication || s.peerAuto !== undefined ? 'optional' : 'skip';
+  });
+  let local: LocalGathered;
+  let peer: PeerFacts;
+  if (s.peerAuto === undefined) {
+    [local, peer] = await Promise.all([localPromise, probePeer(sessions, s.peer, peerDeadline)]);
+  } else {
+    // The peer's address comes from the replica status, so it is asked after the local node.
+    local = await localPromise;
+    const target = autoPeer(s, local);
+    peer = 'code' in target ? { configured: false, unresolved: target } : await probePeer(sessions, target, peerDeadline);
+  }
   const facts: Facts = { maintenance: false, local: local.facts, peer };
   let decision = decide(facts, s.thresholds);
+  if (s.peer?.host !== undefined && local.facts.ok) {
+    const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, dl);
+    if (warning !== undefined) decision.warnings.push(warning);
+  }
 
   let stamped = false;
   let stampFailed = false;
@@ -97,4 +113,50 @@ export async function runCheck(s: CheckSettings, opts: CheckOptions, deadline?: 
     if (local.session !== undefined) sessions.release('local', local.session, stampFailed);
   }
   return done(decision, facts, local.heartbeat, stamped);
+}
+
+/** The peer of --peer auto for this check: the replication source, or why there is none. */
+function autoPeer(s: CheckSettings, local: LocalGathered): Endpoint | { code: string; message: string } {
+  if (!local.facts.ok) return { code: 'PEER_UNRESOLVED', message: '--peer auto: the local server could not be asked for its source' };
+  if (local.facts.replicationError !== undefined) {
+    return { code: 'PEER_UNRESOLVED', message: `--peer auto: ${local.facts.replicationError.message}` };
+  }
+  const source = autoPeerSource(local.facts.channels, s.thresholds.channel);
+  if (!isHostPort(source)) return source;
+  return { host: source.host, port: source.port, user: s.peerAuto?.user, password: s.peerAuto?.password };
+}
+
+/** Longest we wait for the resolver when comparing --peer with the replication source. */
+const RESOLVE_BOUND_MS = 500;
+
+/**
+ * Says when --peer is not the source of any replication channel. Names are
+ * resolved (bounded: an unanswered lookup only means "cannot tell", never a
+ * later answer); nothing is said when it cannot be determined.
+ */
+async function peerSourceWarning(peer: HostPort, channels: readonly ReplicaChannel[], dl: Deadline): Promise<string | undefined> {
+  if (channels.length === 0) return undefined;
+  const resolved = new Map<string, string[]>();
+  const names = namesToResolve(peer, channels);
+  if (names.length > 0) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dns = require('node:dns') as typeof import('node:dns');
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.min(RESOLVE_BOUND_MS, dl.remaining()));
+    });
+    const lookups = Promise.all(
+      names.map((n) =>
+        dns.promises.lookup(n, { all: true }).then(
+          (addrs) => void resolved.set(n, addrs.map((a) => a.address)),
+          () => undefined,
+        ),
+      ),
+    );
+    await Promise.race([lookups, bound]);
+    clearTimeout(timer);
+  }
+  if (peerIsSource(peer, channels, resolved) !== false) return undefined;
+  const host = peer.host.includes(':') ? `[${peer.host}]` : peer.host;
+  return `--peer ${host}:${peer.port} is not the source of any replication channel (${describeSources(channels)})`;
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'OPTION_FILE_SYNTAX' // a line the MySQL client would also reject
   | 'OPTION_FILE_TOO_LARGE' // bigger than we are willing to read
   | 'CONNECT_FAILED' // TCP/socket connect refused, unreachable, DNS failure, handshake broken
+  | 'TLS_FAILED' // the server greeted, but the TLS negotiation failed
   | 'AUTH_FAILED' // the server refused the credentials
   | 'TIMEOUT' // a deadline passed
   | 'TOO_MANY_CONNECTIONS'

@@ -33,7 +33,12 @@ export async function lbProbe(
   let secrets: string[] = [];
   const finish = (decision: Decision): ProbeOutcome => {
     const elapsedMs = Date.now() - startedAt;
-    const clean = { ...decision, detail: redact(decision.detail, secrets), steps: decision.steps.map((s) => redact(s, secrets)) };
+    const clean = {
+      ...decision,
+      detail: redact(decision.detail, secrets),
+      steps: decision.steps.map((s) => redact(s, secrets)),
+      warnings: decision.warnings.map((w) => redact(w, secrets)),
+    };
     if (logFile !== undefined) {
       logDecision(logFile, tool, clean, elapsedMs);
     }

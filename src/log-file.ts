@@ -11,6 +11,8 @@ export interface LogFields {
   reason: string;
   detail: string;
   elapsedMs: number;
+  /** Problems that did not decide the verdict (a refusing peer, ...); left out when there are none. */
+  warnings?: readonly string[] | undefined;
 }
 
 function quote(text: string): string {
@@ -20,7 +22,9 @@ function quote(text: string): string {
 export function formatLogLine(f: LogFields, now = new Date()): string {
   return (
     `${now.toISOString()} ${f.tool} pid=${process.pid} verdict=${f.verdict} reason=${f.reason} ` +
-    `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}\n`
+    `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}` +
+    (f.warnings !== undefined && f.warnings.length > 0 ? ` warnings=${quote(f.warnings.join('; '))}` : '') +
+    '\n'
   );
 }
 
@@ -39,6 +43,11 @@ export function appendLogLine(path: string, f: LogFields): Error | undefined {
  * A log that cannot be written must not change the answer, so the error is
  * dropped here.
  */
-export function logDecision(path: string, tool: string, d: Pick<Decision, 'verdict' | 'reason' | 'detail'>, elapsedMs: number): void {
-  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs });
+export function logDecision(
+  path: string,
+  tool: string,
+  d: Pick<Decision, 'verdict' | 'reason' | 'detail'> & { warnings?: readonly string[] },
+  elapsedMs: number,
+): void {
+  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings });
 }

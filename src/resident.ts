@@ -68,6 +68,7 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
     ...d,
     detail: redact(d.detail, settings.secrets),
     steps: d.steps.map((s) => redact(s, settings.secrets)),
+    warnings: d.warnings.map((w) => redact(w, settings.secrets)),
   });
 
   async function check(): Promise<Decision> {

@@ -57,7 +57,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
   { name: 'user', kind: 'string', arg: 'NAME', help: 'MySQL user (usually set in the option file)' },
   { name: 'password', kind: 'string', help: 'option files only', cli: false },
-  { name: 'peer', kind: 'string', arg: 'HOST[:PORT]', help: 'the other node of the pair (TCP)' },
+  {
+    name: 'peer',
+    kind: 'string',
+    arg: 'HOST[:PORT]|auto',
+    help: 'the other node of the pair (TCP); auto: the source of the replication channel',
+  },
   { name: 'peer-socket', kind: 'string', arg: 'PATH', help: 'the other node of the pair (unix socket)' },
   { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
   { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
@@ -257,6 +262,8 @@ export function optionSecrets(o: ResolvedOptions): string[] {
 export interface CheckSettings {
   local: Endpoint;
   peer: Endpoint | undefined;
+  /** --peer auto: the credentials for the peer, whose address every check takes from the replication source. */
+  peerAuto: { user: string | undefined; password: string | undefined } | undefined;
   table: TableName;
   node: string | undefined;
   thresholds: Thresholds;
@@ -281,6 +288,7 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
       : { host: parseHostPort('host', host, port).host, port, user, password };
 
   let peer: Endpoint | undefined;
+  let peerAuto: CheckSettings['peerAuto'];
   const peerUser = o.get('peer-user') ?? user;
   const peerPassword = o.get('peer-password') ?? password;
   const peerSocket = o.get('peer-socket');
@@ -289,6 +297,7 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
     throw new CheckError('USAGE', '--peer and --peer-socket are exclusive');
   }
   if (peerSocket !== undefined) peer = { socket: peerSocket, user: peerUser, password: peerPassword };
+  else if (peerHost === 'auto') peerAuto = { user: peerUser, password: peerPassword };
   else if (peerHost !== undefined) {
     const hp = parseHostPort('peer', peerHost, 3306);
     peer = { host: hp.host, port: hp.port, user: peerUser, password: peerPassword };
@@ -300,6 +309,7 @@ export function checkSettings(o: ResolvedOptions, defaults: { timeout: string })
   return {
     local,
     peer,
+    peerAuto,
     table: parseTableName(o.get('table') ?? DEFAULT_TABLE),
     node: node === undefined ? undefined : validateNodeName(node),
     thresholds: {

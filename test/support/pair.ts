@@ -659,6 +659,12 @@ export class Pair {
     });
   }
 
+  /** Configures `node` to replicate from the other node again (after a RESET SLAVE ALL) and waits until it runs. */
+  async restoreReplication(node: NodeName): Promise<void> {
+    await this.configureReplica(node);
+    await this.waitReplicationRunning(node);
+  }
+
   private async configureReplica(node: NodeName): Promise<void> {
     const source = this.nodes[Pair.other(node)].info;
     await this.withConnection(node, async (conn) => {
