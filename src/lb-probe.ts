@@ -8,7 +8,8 @@ import { errorDecision, type Decision } from './decide';
 import { CheckError } from './errors';
 import { factError } from './facts';
 import { guardedCheck } from './guarded-check';
-import { logDecision } from './log-file';
+import { formatLogLine, logDecision } from './log-file';
+import { toSystemLog } from './io/system-log';
 import { checkSettings, helpText, parseArgs, redact, resolveOptions, type OptionSpec, type ParsedArgs } from './settings';
 import { VERSION } from './process';
 
@@ -39,9 +40,7 @@ export async function lbProbe(
       steps: decision.steps.map((s) => redact(s, secrets)),
       warnings: decision.warnings.map((w) => redact(w, secrets)),
     };
-    if (logFile !== undefined) {
-      logDecision(logFile, tool, clean, elapsedMs);
-    }
+    reportDecision(tool, logFile, clean, elapsedMs);
     return { decision: clean, elapsedMs };
   };
 
@@ -91,4 +90,22 @@ export async function lbDecision(
     return errorDecision(factError(start.usageError ?? new CheckError('USAGE', 'bad arguments')));
   }
   return (await lbProbe(tool, start.args, specs, startedAt)).decision;
+}
+
+/**
+ * The --log-file line; where no log file is usable, the system log: a line
+ * the operator asked for when the file cannot take it, and an `error`
+ * verdict (a broken option file, a bad option) always, because under snmpd
+ * nothing else would ever show it.
+ */
+export function reportDecision(tool: string, logFile: string | undefined, d: Decision, elapsedMs: number): void {
+  const fields = { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings };
+  if (logFile !== undefined) {
+    const failed = logDecision(logFile, tool, d, elapsedMs);
+    if (failed === undefined) return;
+    const code = (failed as NodeJS.ErrnoException).code ?? 'error';
+    toSystemLog(tool, `cannot append to --log-file ${logFile} (${code}): ${formatLogLine(fields).trim()}`);
+    return;
+  }
+  if (d.reason === 'error') toSystemLog(tool, formatLogLine(fields).trim());
 }

@@ -40,14 +40,14 @@ export function appendLogLine(path: string, f: LogFields): Error | undefined {
 
 /**
  * The line for an LB verdict (probe, serve, pass_persist, status --stamp).
- * A log that cannot be written must not change the answer, so the error is
- * dropped here.
+ * A log that cannot be written must not change the answer: the error is
+ * returned for the caller to report elsewhere, never thrown.
  */
 export function logDecision(
   path: string,
   tool: string,
   d: Pick<Decision, 'verdict' | 'reason' | 'detail'> & { warnings?: readonly string[] },
   elapsedMs: number,
-): void {
-  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings });
+): Error | undefined {
+  return appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings });
 }
