@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'QUERY_FAILED' // any other server-side error
   | 'CONNECTION_LOST' // the server went away mid-check
   | 'HTTP_BAD_REQUEST'
+  | 'MISSING_PROGRAM' // a program a command runs is not installed (the message says how to install it)
   | 'INTERNAL';
 
 export class CheckError extends Error {
