@@ -192,19 +192,19 @@ export class LocalPair {
   // ------------------------------------------------------------ processes
 
   /** Clean shutdown (SIGTERM); SIGKILL if it takes longer than the bound. */
-  stop(n: DemoNode): Promise<StopOutcome> {
+  async stop(n: DemoNode): Promise<StopOutcome> {
     this.assertLive();
     return this.servers[n].stop();
   }
 
   /** SIGKILL: a crash. */
-  kill(n: DemoNode): Promise<void> {
+  async kill(n: DemoNode): Promise<void> {
     this.assertLive();
     return this.servers[n].kill();
   }
 
   /** Starts a stopped or killed node again, same data directory and port; resolves once it accepts connections. */
-  start(n: DemoNode): Promise<void> {
+  async start(n: DemoNode): Promise<void> {
     this.assertLive();
     return this.servers[n].start();
   }
@@ -223,7 +223,7 @@ export class LocalPair {
   // ------------------------------------------------------------ SQL
 
   /** One statement as the administrator over the node's socket, in a session of its own; the rows. */
-  sql(n: DemoNode, text: string, params: readonly unknown[] = [], timeoutMs = SQL_TIMEOUT_MS): Promise<Row[]> {
+  async sql(n: DemoNode, text: string, params: readonly unknown[] = [], timeoutMs = SQL_TIMEOUT_MS): Promise<Row[]> {
     return adminQuery(this.admin(n), text, params, timeoutMs, `node ${n}`);
   }
 
