@@ -410,7 +410,7 @@ export class LocalPair {
     if (Buffer.byteLength(a.socket) > MAX_SOCKET_PATH) {
       throw new CheckError('USAGE', `the socket path ${a.socket} is too long for a unix socket; set TMPDIR to a shorter directory`);
     }
-    fs.mkdirSync(a.tmpdir, { mode: 0o700 });
+    fs.mkdirSync(path.join(this.dir, 'tmp'), { mode: 0o700 });
 
     step('initialising a data directory (mariadb-install-db)');
     await this.initDatadir(programs.installDb, a.datadir);

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { CheckError } from '../errors';
 import { waitAccepting, type AdminEndpoint } from './admin-session';
 import { isGone, signalQuietly } from './process-table';
+import { settlesWithin } from './settles-within';
 
 export interface ServerConfig {
   /** For messages: "node a". */
@@ -25,7 +26,7 @@ export interface ServerConfig {
   /** mariadbd's stdout and stderr (before --log-error takes over, and anything it prints there). */
   outputLog: string;
   /** Scratch files (sorts, temporary tables): inside the demo directory, so nothing is left elsewhere. */
-  tmpdir: string;
+  tmpdir?: string;
   serverId: number;
   /** Also its gtid_domain_id: a distinct domain per node keeps two-way GTID replication apart. */
   gtidDomainId: number;
@@ -47,7 +48,13 @@ export const INNODB_SIZING_ARGS: readonly string[] = [
 /** Seconds; a replica notices a silent (frozen) source after this long, not the default minute. */
 export const SLAVE_NET_TIMEOUT_S = 3;
 
-export function serverArgs(c: ServerConfig): string[] {
+/** What the options depend on (the test harness starts its servers with these options too). */
+export type ServerOptionsConfig = Pick<
+  ServerConfig,
+  'datadir' | 'port' | 'socket' | 'pidFile' | 'errorLog' | 'tmpdir' | 'serverId' | 'gtidDomainId' | 'runAsRoot'
+>;
+
+export function serverArgs(c: ServerOptionsConfig): string[] {
   return [
     '--no-defaults',
     `--datadir=${c.datadir}`,
@@ -56,7 +63,7 @@ export function serverArgs(c: ServerConfig): string[] {
     `--socket=${c.socket}`,
     `--pid-file=${c.pidFile}`,
     `--log-error=${c.errorLog}`,
-    `--tmpdir=${c.tmpdir}`,
+    ...(c.tmpdir !== undefined ? [`--tmpdir=${c.tmpdir}`] : []),
     `--server-id=${c.serverId}`,
     `--gtid-domain-id=${c.gtidDomainId}`,
     '--log-bin=mysql-bin',
@@ -228,15 +235,7 @@ export class ServerProcess {
     }
   }
 
-  private async waitExit(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    try {
-      return await Promise.race([this.exited.then(() => true), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private waitExit(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
 }
