@@ -260,7 +260,12 @@ describe('demo local pair: nothing survives the demo process', () => {
     const parentDir = makeTempDir('demo-sig-');
     const d = startDriver(['wait', parentDir]);
     await d.waitLine(when);
-    assert.ok(processesNaming(parentDir).length > 0, 'something of the pair was running when the signal was sent');
+    // The step is announced just before its process is spawned: look until it shows. (Not just
+    // parentDir: the driver's own command line names that.)
+    const servers = `--datadir=${parentDir}/`;
+    const end0 = Date.now() + 10_000;
+    while (processesNaming(servers).length === 0 && Date.now() < end0) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(processesNaming(servers).length > 0, 'mariadb-install-db or mariadbd was running when the signal was sent');
     d.child.kill(signal);
     const end = await withTimeout(d.exited, 30_000, 'driver exit');
     assert.equal(end.signal, signal, `driver ended with ${JSON.stringify(end)}; stderr: ${d.stderr()}`);
