@@ -191,7 +191,7 @@ describe('mysql-failover-check on a real pair', () => {
     assert.deepEqual(j.local.heartbeat, { state: 'empty', age: null });
     assert.equal(j.local.channels[0].ioRunning, 'Yes');
     assert.equal(j.local.channels[0].lag, 0);
-    assert.deepEqual(j.peer, { configured: true, endpoint: `127.0.0.1:${pair.b.port}`, ok: true });
+    assert.deepEqual(j.peer, { configured: true, endpoint: `127.0.0.1:${pair.b.port}`, ok: true, reachable: true });
     assert.ok(Array.isArray(j.steps) && j.steps.at(-1) === '=> UP (caught-up)');
   });
 

@@ -12,7 +12,7 @@ import {
   parseAccount,
   tableShape,
 } from '../src/cli/setup';
-import { describeEndpoint, formatStatusText, statusJson, type StatusInput } from '../src/answers/status';
+import { describeEndpoint, fixHint, formatStatusText, statusJson, type StatusInput } from '../src/answers/status';
 import { decide, type Facts } from '../src/core/decide';
 import { CheckError } from '../src/core/errors';
 import type { CheckSettings } from '../src/config/settings';
@@ -135,6 +135,7 @@ describe('status formatting', () => {
   const settings: CheckSettings = {
     local: { host: '127.0.0.1', port: 3306, user: 'm', password: 'secret' },
     peer: { host: 'db2', port: 3306, user: 'm', password: 'secret' },
+    peerAuto: undefined,
     table: { database: 'mysql_failover', table: 'heartbeat' },
     node: undefined,
     thresholds: { fresh: 20, maxLag: 1 },
@@ -192,12 +193,39 @@ describe('status formatting', () => {
     assert.doesNotMatch(text, /secret/);
   });
 
+  test('a refusing peer: alive, said so, with its error; the warning is on its own line', () => {
+    const refused: Facts = {
+      ...facts,
+      peer: { configured: true, ok: false, reachable: true, error: { code: 'AUTH_FAILED', message: 'peer: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied', errno: 1045 } },
+    };
+    const text = formatStatusText({ ...input, facts: refused, decision: decide(refused, settings.thresholds) }, settings);
+    assert.match(text, /^peer {10}db2:3306: refused: peer: connect: ER_ACCESS_DENIED_ERROR \(1045\).*\(alive, so the catch-up check applies\)$/m);
+    assert.match(text, /^warning {7}peer refused: .*1045/m);
+    assert.match(text, /^verdict {7}UP \(caught-up\)/m);
+    const j = statusJson({ ...input, facts: refused, decision: decide(refused, settings.thresholds) }, settings);
+    assert.equal((j['peer'] as Record<string, unknown>)['reachable'], true);
+  });
+
+  test('a DOWN whose fix is known says it, naming the account as the server sees it', () => {
+    const denied: Facts = {
+      ...facts,
+      local: { ok: false, error: { code: 'PRIVILEGE', message: 'local server: query: ER_TABLEACCESS_DENIED_ERROR (1142)', errno: 1142 } },
+    };
+    const text = formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds) }, settings);
+    assert.match(text, /^verdict {7}DOWN \(local-privilege-missing\)/m);
+    assert.match(text, /^fix {11}run `mysql-failover-check setup --monitor-user m@ADDRESS_OF_THIS_HOST`/m);
+    const socketSettings: CheckSettings = { ...settings, local: { socket: '/run/mysqld/mysqld.sock', user: 'm' } };
+    assert.match(formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds) }, socketSettings), /--monitor-user m@localhost/);
+    assert.equal(fixHint('fresh', settings), undefined);
+  });
+
   test('json: the same, with no password anywhere', () => {
     const j = statusJson(input, settings);
     assert.equal(j['verdict'], 'UP');
     assert.equal(j['reason'], 'caught-up');
     assert.equal(j['stamped'], false);
-    assert.deepEqual(j['peer'], { configured: true, endpoint: 'db2:3306', ok: true });
+    assert.deepEqual(j['peer'], { configured: true, endpoint: 'db2:3306', ok: true, reachable: true });
+    assert.deepEqual(j['warnings'], []);
     assert.equal((j['local'] as Record<string, unknown>)['serverId'], 7);
     assert.doesNotMatch(JSON.stringify(j), /secret/);
   });

@@ -12,7 +12,18 @@ function facts(heartbeat: Heartbeat, channels: ReplicaChannel[] = [channel()], o
 
 const fresh: Heartbeat = { state: 'ok', age: 5 };
 const stale: Heartbeat = { state: 'ok', age: 21 };
-const peerDown = { configured: true as const, ok: false as const, error: { code: 'CONNECT_FAILED', message: 'peer: ECONNREFUSED' } };
+const peerDown = {
+  configured: true as const,
+  ok: false as const,
+  reachable: false,
+  error: { code: 'CONNECT_FAILED', message: 'peer: ECONNREFUSED' },
+};
+const peerRefused = {
+  configured: true as const,
+  ok: false as const,
+  reachable: true,
+  error: { code: 'AUTH_FAILED', message: 'peer: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied', errno: 1045 },
+};
 
 test('row 0: maintenance wins over everything, no stamp', () => {
   const d = decide(facts(fresh, [], { maintenance: true, peer: peerDown }), T);
@@ -136,4 +147,52 @@ test('a failed stamp turns UP into DOWN heartbeat-write-failed', () => {
 test('an unexpected error is DOWN error', () => {
   const d = errorDecision({ code: 'USAGE', message: 'bad' });
   assert.deepEqual([d.verdict, d.reason, d.stamp], ['DOWN', 'error', false]);
+});
+
+test('row 2 is for a dead peer only: a refusing peer is alive, so a stale, stopped node is DOWN and not stamped', () => {
+  const d = decide(facts(stale, [channel({ sqlRunning: 'No', lag: null })], { peer: peerRefused }), T);
+  assert.deepEqual([d.verdict, d.reason, d.stamp], ['DOWN', 'replication-stopped', false]);
+  assert.equal(d.warnings.length, 1);
+  assert.match(d.warnings[0] ?? '', /^peer refused: .*1045/);
+  assert.ok(d.steps.some((s) => /alive/.test(s)));
+});
+
+test('a refusing peer with a fresh heartbeat: UP fresh, and the refusal is still reported', () => {
+  const d = decide(facts(fresh, [], { peer: peerRefused }), T);
+  assert.deepEqual([d.verdict, d.reason, d.stamp], ['UP', 'fresh', true]);
+  assert.match(d.warnings.join(';'), /1045/);
+});
+
+test('--peer auto without a source: decided as without a peer, and said', () => {
+  const unresolved = { code: 'PEER_UNRESOLVED', message: '--peer auto: no replication channel to take the source from' };
+  const d = decide(facts(stale, [], { peer: { configured: false, unresolved } }), T);
+  assert.deepEqual([d.verdict, d.reason], ['DOWN', 'not-a-replica']);
+  assert.deepEqual(d.warnings, [unresolved.message]);
+});
+
+test('row 1 reasons say what is wrong', () => {
+  const cases: Array<[string, string]> = [
+    ['CONNECT_FAILED', 'local-unreachable'],
+    ['TIMEOUT', 'local-unreachable'],
+    ['CONNECTION_LOST', 'local-unreachable'],
+    ['AUTH_FAILED', 'local-auth-failed'],
+    ['PRIVILEGE', 'local-privilege-missing'],
+    ['NO_SUCH_TABLE', 'heartbeat-missing'],
+    ['BAD_HEARTBEAT_TABLE', 'heartbeat-invalid'],
+    ['TOO_MANY_CONNECTIONS', 'local-refused'],
+    ['QUERY_FAILED', 'local-refused'],
+    ['TLS_FAILED', 'local-refused'],
+    ['INTERNAL', 'error'],
+  ];
+  for (const [code, reason] of cases) {
+    const d = decide({ maintenance: false, local: { ok: false, error: { code, message: `local server: ${code}` } }, peer: peerDown }, T);
+    assert.deepEqual([d.verdict, d.reason, d.stamp], ['DOWN', reason, false], code);
+  }
+});
+
+test('a replica status that cannot be read does not change a fresh UP, but warns of the stale DOWN to come', () => {
+  const replicationError = { code: 'PRIVILEGE', message: 'local server: query: ER_SPECIFIC_ACCESS_DENIED_ERROR (1227)', errno: 1227 };
+  const d = decide({ maintenance: false, local: { ok: true, heartbeat: fresh, channels: [], replicationError }, peer: { configured: false } }, T);
+  assert.deepEqual([d.verdict, d.reason], ['UP', 'fresh']);
+  assert.match(d.warnings.join(';'), /1227.*will answer DOWN once its heartbeat is stale/);
 });

@@ -77,6 +77,8 @@ interface Case {
   httpStatus?: string;
   /** The monitor user's threads are checked on these nodes afterwards. */
   processlist?: readonly NodeName[];
+  /** Whether the heartbeat row on node a must have been stamped (true) or left alone (false) by the run. */
+  stamped?: boolean;
 }
 
 interface Row {
@@ -301,6 +303,13 @@ async function checksums(c: Case): Promise<string | undefined> {
   return r.map((x) => `${x.Table}=${x.Checksum}`).join(' ');
 }
 
+/** The newest stamp of the case's heartbeat table on node a. */
+async function heartbeatStamp(c: Case): Promise<string> {
+  const table = c.options?.['table'] ?? TABLE;
+  const r = await pair.sql('a', `SELECT MAX(lastcheck) AS s FROM ${table}`);
+  return String(r[0]?.s);
+}
+
 async function runCase(c: Case): Promise<void> {
   const undo = c.setup ? await c.setup() : undefined;
   const lis = c.listener?.();
@@ -309,12 +318,17 @@ async function runCase(c: Case): Promise<void> {
   let changed: string | undefined;
   try {
     const sumsBefore = await checksums(c);
+    const stampBefore = c.stamped === undefined ? undefined : await heartbeatStamp(c);
     const runs = Promise.all((c.modes ?? ALL_MODES).map((m) => runMode(c, m)));
     if (c.during) await c.during();
     results = await runs;
     const sumsAfter = sumsBefore === undefined ? undefined : await checksums(c);
-    if (sumsAfter !== undefined && sumsAfter !== sumsBefore)
-      changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
+    if (sumsAfter !== undefined && sumsAfter !== sumsBefore) changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
+    if (c.stamped !== undefined) {
+      const stampAfter = await heartbeatStamp(c);
+      if (c.stamped && stampAfter === stampBefore) changed = `${changed ?? ''} heartbeat not stamped (${stampBefore})`;
+      if (!c.stamped && stampAfter !== stampBefore) changed = `${changed ?? ''} heartbeat stamped (${stampBefore} -> ${stampAfter})`;
+    }
   } finally {
     if (undo) await undo();
   }
@@ -351,6 +365,14 @@ function printTable(): void {
   const passed = rows.filter((r) => r.ok).length;
   lines.push(`${passed} passed, ${rows.length - passed} failed`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+/** Holds one connection of `user` open on `node` until the returned function is called. */
+async function holdAs(node: NodeName, user: string, password: string): Promise<() => Promise<void>> {
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: pair[node].port, user, password });
+  return async () => {
+    await conn.end().catch(() => conn.destroy());
+  };
 }
 
 /** Holds a root connection with `statements` run on it until the returned function is called. */
@@ -392,6 +414,17 @@ async function makeStale(): Promise<void> {
 }
 
 const LOCAL_DOWN: Expect = { lb: 'DOWN', reason: /^local-unreachable$/, nagios: ['CRITICAL'] };
+const AUTH_DOWN: Expect = { lb: 'DOWN', reason: /^local-auth-failed$/, nagios: ['CRITICAL'] };
+/** Replication stopped on a, heartbeat stale: the verdict rows 3 to 7 give. */
+async function stopReplicationStale(): Promise<() => Promise<void>> {
+  await makeStale();
+  await pair.sql('a', 'STOP SLAVE');
+  return async () => {
+    await pair.sql('a', 'START SLAVE');
+    await pair.waitReplicationRunning('a');
+  };
+}
+const STOPPED_DOWN: Expect = { lb: 'DOWN', reason: /^replication-stopped$/, nagios: ['CRITICAL'] };
 const PEER_UP: Expect = { lb: 'UP', reason: /^peer-unreachable$/, nagios: ['WARNING'] };
 const REJECTED: Expect = { lb: 'DOWN', reason: /^error$/, nagios: ['UNKNOWN'], log: false };
 
@@ -425,6 +458,7 @@ describe('fault injection', () => {
         `CREATE USER 'mfc_norepl'@'${host}' IDENTIFIED BY 'norepl-pw'`,
         `GRANT SELECT, INSERT, UPDATE ON status_example.* TO 'mfc_norepl'@'${host}'`,
         `CREATE USER 'mfc_hog'@'${host}' IDENTIFIED BY 'hog-pw'`,
+        `CREATE USER 'mfc_onlyone'@'${host}' IDENTIFIED BY 'onlyone-pw' WITH MAX_USER_CONNECTIONS 1`,
       ]);
     }
   });
@@ -468,18 +502,64 @@ describe('fault injection', () => {
     },
     { fault: 'peer connection refused', expect: PEER_UP, options: { peer: 'P:peer-refused' } },
     { fault: 'peer host does not resolve', expect: PEER_UP, options: { peer: 'no-such-host.invalid:3306' } },
+    // 3b. a peer that answers with an error is alive: rows 3 to 7 decide, nothing is stamped
+    {
+      fault: 'peer refuses the login (wrong peer-password), replication stopped, stale',
+      expect: STOPPED_DOWN,
+      options: { table: STALE, 'peer-password': 'wrong-peer-password' },
+      setup: stopReplicationStale,
+      stamped: false,
+    },
+    {
+      fault: 'peer has no account for us (unknown peer-user), replication stopped, stale',
+      expect: STOPPED_DOWN,
+      options: { table: STALE, 'peer-user': 'mfc_nosuchpeer', 'peer-password': 'x' },
+      setup: stopReplicationStale,
+      stamped: false,
+    },
+    {
+      fault: 'peer refuses: too many connections for our account, replication stopped, stale',
+      expect: STOPPED_DOWN,
+      options: { table: STALE, 'peer-user': 'mfc_onlyone', 'peer-password': 'onlyone-pw' },
+      setup: async () => {
+        const undo = await stopReplicationStale();
+        const release = await holdAs('b', 'mfc_onlyone', 'onlyone-pw');
+        return async () => {
+          await release();
+          await undo();
+        };
+      },
+      stamped: false,
+    },
+    {
+      fault: 'peer server stopped, replication stopped, stale: still row 2, stamped',
+      // Nagios: a stopped SQL thread is CRITICAL even with the peer down (docs/design.md, Nagios states).
+      expect: { ...PEER_UP, nagios: ['CRITICAL'] },
+      options: { table: STALE },
+      setup: async () => {
+        const undo = await stopReplicationStale();
+        await pair.stop('b');
+        return async () => {
+          await pair.startNode('b');
+          await undo();
+          await pair.waitReplicationRunning('b');
+        };
+      },
+      processlist: ['a'],
+      stamped: true,
+    },
     // 4. authentication and privileges
-    { fault: 'wrong password', expect: LOCAL_DOWN, client: { password: 'wrong-password' } },
-    { fault: 'no such user', expect: LOCAL_DOWN, client: { user: 'nosuchuser', password: 'x' } },
+    { fault: 'wrong password', expect: AUTH_DOWN, client: { password: 'wrong-password' } },
+    { fault: 'no such user', expect: AUTH_DOWN, client: { user: 'nosuchuser', password: 'x' } },
     {
       fault: 'user without replication privilege (stale)',
-      expect: { lb: 'DOWN', reason: /^(local-unreachable|error|replication-stopped|not-a-replica)$/, nagios: ['CRITICAL'] },
+      expect: { lb: 'DOWN', reason: /^local-privilege-missing$/, nagios: ['CRITICAL'] },
       client: { user: 'mfc_norepl', password: 'norepl-pw' },
       options: { table: STALE },
       setup: async () => void (await makeStale()),
     },
     // 6. heartbeat table
-    { fault: 'heartbeat table missing', expect: LOCAL_DOWN, options: { table: 'status_example.no_such_table' } },
+    { fault: 'heartbeat table missing', expect: { lb: 'DOWN', reason: /^heartbeat-missing$/, nagios: ['CRITICAL'] }, options: { table: 'status_example.no_such_table' } },
     // 8. read_only
     {
       fault: 'read_only on local',
@@ -594,7 +674,7 @@ describe('fault injection', () => {
     // 5. max_connections exhausted by unprivileged sessions
     {
       fault: 'max_connections exhausted on local',
-      expect: LOCAL_DOWN,
+      expect: { lb: 'DOWN', reason: /^local-refused$/, nagios: ['CRITICAL'] },
       setup: async () => {
         await pair.sql('a', 'SET GLOBAL max_connections = 4');
         const hogs: mysql.Connection[] = [];

@@ -134,7 +134,7 @@ describe('state mapping (design.md section 3)', () => {
   test('peer down: WARNING; the replica I/O thread that cannot reach it is expected', () => {
     const r = run(
       facts({
-        peer: { configured: true, ok: false, error: { code: 'CONNECT_FAILED', message: 'peer: connect: ECONNREFUSED' } },
+        peer: { configured: true, ok: false, reachable: false, error: { code: 'CONNECT_FAILED', message: 'peer: connect: ECONNREFUSED' } },
         channels: [channel({ ioRunning: 'Connecting', lag: null, lastIoErrno: 2003, lastIoError: 'x' })],
         heartbeat: STALE,
       }),
@@ -149,7 +149,7 @@ describe('state mapping (design.md section 3)', () => {
   test('peer down but the SQL thread stopped: still CRITICAL', () => {
     const r = run(
       facts({
-        peer: { configured: true, ok: false, error: { code: 'TIMEOUT', message: 'peer: connect: no answer' } },
+        peer: { configured: true, ok: false, reachable: false, error: { code: 'TIMEOUT', message: 'peer: connect: no answer' } },
         channels: [channel({ ioRunning: 'Connecting', sqlRunning: 'No', lag: null })],
       }),
     );
@@ -253,7 +253,7 @@ describe('state mapping (design.md section 3)', () => {
   test('problems are listed worst first', () => {
     const r = run(
       facts({
-        peer: { configured: true, ok: false, error: { code: 'CONNECT_FAILED', message: 'peer: connect: ECONNREFUSED' } },
+        peer: { configured: true, ok: false, reachable: false, error: { code: 'CONNECT_FAILED', message: 'peer: connect: ECONNREFUSED' } },
         channels: [channel({ sqlRunning: 'No', lag: null })],
       }),
     );

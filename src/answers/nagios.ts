@@ -15,7 +15,14 @@
  * A NULL lag is never reported as 0: it is "lag unknown" in text and `U` in
  * perfdata (the guidelines' "value could not be determined").
  */
-import { describeChannel, describeHeartbeat, selectChannels, type Decision, type Facts } from '../core/decide';
+import {
+  describeChannel,
+  describeHeartbeat,
+  LOCAL_FAILURE_REASONS,
+  selectChannels,
+  type Decision,
+  type Facts,
+} from '../core/decide';
 import type { HeartbeatRead } from '../core/heartbeat';
 import { describeRange, rangeAlerts, type Range } from './range';
 import { isChannelRunning, type ReplicaChannel } from '../core/replica-status';
@@ -174,18 +181,26 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
   }
 
   // The peer.
-  const peerDown = facts.peer.configured && !facts.peer.ok;
-  if (facts.peer.configured) {
-    if (!facts.peer.ok) {
-      add('WARNING', `peer unreachable, serving alone: ${facts.peer.error.message}`);
-      details.push(`peer: unreachable: ${facts.peer.error.message}`);
+  const peer = facts.peer;
+  const peerDown = peer.configured && !peer.ok && !peer.reachable;
+  if (peer.configured) {
+    if (!peer.ok && !peer.reachable) {
+      add('WARNING', `peer unreachable, serving alone: ${peer.error.message}`);
+      details.push(`peer: unreachable: ${peer.error.message}`);
+    } else if (!peer.ok) {
+      // Reported with the decision's warnings below: alive, but refusing us.
+      details.push(`peer: refused: ${peer.error.message}`);
     } else {
       details.push('peer: reachable');
     }
-    perfdata.push({ label: 'peer_reachable', value: facts.peer.ok ? 1 : 0, min: 0, max: 1 });
+    perfdata.push({ label: 'peer_reachable', value: peerDown ? 0 : 1, min: 0, max: 1 });
   } else {
-    details.push('peer: none configured');
+    details.push(peer.unresolved !== undefined ? `peer: none: ${peer.unresolved.message}` : 'peer: none configured');
   }
+  // What did not decide the verdict but must be seen: a refusing peer, a
+  // --peer that is not the replication source, a replica status that cannot
+  // be read while the heartbeat is fresh.
+  for (const w of decision.warnings) add('WARNING', w);
 
   if (local.ok) {
     // The heartbeat age: only judged when a range is given.
@@ -254,7 +269,7 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
   // Rows already reported above in their own words are not repeated.
   const alreadySaid =
     decision.reason === 'maintenance' ||
-    decision.reason === 'local-unreachable' ||
+    LOCAL_FAILURE_REASONS.has(decision.reason) ||
     decision.reason === 'replication-stopped' ||
     (decision.reason === 'not-a-replica' && t.channel !== undefined);
   let lbSaid = false;

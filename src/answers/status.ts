@@ -30,6 +30,51 @@ function stampLine(s: StatusInput): string {
     : `heartbeat not stamped: a ${s.decision.verdict} verdict for reason ${s.decision.reason} never stamps`;
 }
 
+/**
+ * What an operator can do about a DOWN reason, where the fix is known. The
+ * account is named as this node logs in: over the socket the server sees
+ * 'localhost'; over TCP, the address this host connects from.
+ */
+export function fixHint(reason: string, settings: CheckSettings): string | undefined {
+  const user = settings.local.user ?? 'USER';
+  const account = settings.local.socket !== undefined ? `${user}@localhost` : `${user}@ADDRESS_OF_THIS_HOST`;
+  const setup = `run \`mysql-failover-check setup --monitor-user ${account}\` with an administrator's option file and apply the GRANTs it prints`;
+  switch (reason) {
+    case 'local-auth-failed':
+      return (
+        'the server refused the login: check user and password in the option files; the account must exist ' +
+        `for the host the server sees (${account}), and ${setup}`
+      );
+    case 'local-privilege-missing':
+      return setup;
+    case 'heartbeat-missing':
+      return `the heartbeat table does not exist: ${setup} (it creates the table), or point --table at the existing one`;
+    case 'heartbeat-invalid':
+      return 'the heartbeat table needs a lastcheck column (and a node column for the keyed schema): `mysql-failover-check setup` prints the shape';
+    case 'local-refused':
+      return 'the server refused the session (see its error number): for 1040/1203 raise max_connections or the account\'s connection limit';
+    case 'heartbeat-write-failed':
+      return `the stamp needs INSERT and UPDATE on the heartbeat table and a writable node (read_only OFF, or an account allowed to write anyway): ${setup}`;
+    default:
+      return undefined;
+  }
+}
+
+function peerText(s: StatusInput, settings: CheckSettings): string {
+  const facts = s.facts;
+  if (settings.peerAuto !== undefined) {
+    if (facts === undefined || !facts.peer.configured) {
+      const why = facts !== undefined && !facts.peer.configured && facts.peer.unresolved !== undefined ? facts.peer.unresolved.message : '';
+      return `auto: none${why ? `: ${why}` : ''}`;
+    }
+  }
+  const where = settings.peer !== undefined ? describeEndpoint(settings.peer) : 'auto (the replication source)';
+  if (facts === undefined || !facts.peer.configured) return where;
+  if (facts.peer.ok) return `${where}: reachable`;
+  if (facts.peer.reachable) return `${where}: refused: ${facts.peer.error.message} (alive, so the catch-up check applies)`;
+  return `${where}: unreachable: ${facts.peer.error.message}`;
+}
+
 export function formatStatusText(s: StatusInput, settings: CheckSettings): string {
   const lines: string[] = [];
   const row = (label: string, text: string): void => {
@@ -43,7 +88,7 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   } else if (facts?.maintenance) {
     row('maintenance', `${settings.maintenanceFile ?? ''} exists: nothing else is checked`);
   } else if (facts !== undefined) {
-    if (!facts.local.ok) row('', `unreachable: ${facts.local.error.message}`);
+    if (!facts.local.ok) row('', `not checked: ${facts.local.error.message}`);
     else {
       const hb = s.heartbeat;
       if (hb) row('', `${hb.version}, server_id ${hb.serverId}`);
@@ -53,13 +98,12 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
         `${table}${which ? ` (${which})` : ''}: ${describeHeartbeat(facts.local.heartbeat)} (fresh up to ${settings.thresholds.fresh} s)`,
       );
     }
-    if (settings.peer === undefined) row('peer', 'none configured');
-    else if (facts.peer.configured && !facts.peer.ok)
-      row('peer', `${describeEndpoint(settings.peer)}: unreachable: ${facts.peer.error.message}`);
-    else row('peer', `${describeEndpoint(settings.peer)}: reachable`);
+    if (settings.peer === undefined && settings.peerAuto === undefined) row('peer', 'none configured');
+    else row('peer', peerText(s, settings));
     if (facts.local.ok) {
       const channels = selectChannels(facts.local.channels, settings.thresholds.channel);
-      if (facts.local.channels.length === 0) row('replication', 'none configured');
+      if (facts.local.replicationError !== undefined) row('replication', `cannot be read: ${facts.local.replicationError.message}`);
+      else if (facts.local.channels.length === 0) row('replication', 'none configured');
       else if (channels.length === 0) row('replication', `no channel '${settings.thresholds.channel}'`);
       for (const c of channels) {
         row('replication', `${describeChannel(c)}${c.sqlDelay > 0 ? `, delay ${c.sqlDelay} s` : ''}`);
@@ -71,6 +115,9 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   lines.push('decision path');
   s.decision.steps.forEach((step) => lines.push(`  ${step}`));
   row('verdict', `${s.decision.verdict} (${s.decision.reason}): ${s.decision.detail}`);
+  const hint = s.decision.verdict === 'DOWN' ? fixHint(s.decision.reason, settings) : undefined;
+  if (hint !== undefined) row('fix', hint);
+  for (const w of s.decision.warnings) row('warning', w);
   lines.push(stampLine(s));
   return lines.join('\n').replace(/[ ]+$/gm, '') + '\n';
 }
@@ -89,23 +136,32 @@ export function statusJson(s: StatusInput, settings: CheckSettings): Record<stri
         keyed: s.heartbeat?.keyed,
         heartbeat: facts.local.heartbeat,
         channels: facts.local.channels,
+        ...(facts.local.replicationError === undefined ? {} : { replicationError: facts.local.replicationError }),
       });
     } else {
       Object.assign(local, { ok: false, error: facts.local.error });
     }
   }
   let peer: Record<string, unknown> = { configured: false };
-  if (settings.peer !== undefined) {
-    peer = { configured: true, endpoint: describeEndpoint(settings.peer) };
+  if (settings.peer !== undefined || settings.peerAuto !== undefined) {
+    peer = { configured: true, endpoint: settings.peer !== undefined ? describeEndpoint(settings.peer) : 'auto' };
     if (facts !== undefined && facts.peer.configured) {
-      Object.assign(peer, facts.peer.ok ? { ok: true } : { ok: false, error: facts.peer.error });
+      Object.assign(
+        peer,
+        facts.peer.ok ? { ok: true, reachable: true } : { ok: false, reachable: facts.peer.reachable, error: facts.peer.error },
+      );
+    } else if (facts !== undefined && !facts.peer.configured && facts.peer.unresolved !== undefined) {
+      Object.assign(peer, { ok: false, unresolved: facts.peer.unresolved });
     }
   }
+  const hint = s.decision.verdict === 'DOWN' ? fixHint(s.decision.reason, settings) : undefined;
   return {
     verdict: s.decision.verdict,
     reason: s.decision.reason,
     detail: s.decision.detail,
     steps: s.decision.steps,
+    warnings: s.decision.warnings,
+    ...(hint === undefined ? {} : { fix: hint }),
     stampRequested: s.stampRequested,
     stamped: s.stamped,
     timedOut: s.timedOut,

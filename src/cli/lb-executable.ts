@@ -13,7 +13,8 @@ import { helpText } from '../config/help';
 import { resolveOptions, type ResolvedOptions } from '../config/option-merge';
 import type { OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
-import { logDecision } from '../io/log-file';
+import { formatLogLine, logDecision, scrubbed } from '../io/log-file';
+import { toSystemLog } from '../io/system-log';
 import { factError } from '../probe/facts';
 import { probe } from '../probe/probe';
 import { VERSION } from './executable';
@@ -69,7 +70,11 @@ export function readLbConfig(start: LbCommandLine, specs: readonly OptionSpec[])
  * process start, so Node's start-up counts), logged. Never rejects.
  */
 export async function lbProbe(tool: string, config: LbConfig, startedAt: number): Promise<Decision> {
-  if (config.kind === 'usage-error') return errorDecision(factError(config.error));
+  if (config.kind === 'usage-error') {
+    const decision = errorDecision(factError(config.error));
+    reportDecision(tool, undefined, decision, Date.now() - startedAt, []);
+    return decision;
+  }
   let logFile = config.cliLogFile;
   let secrets: readonly string[] = [];
   let decision: Decision;
@@ -82,6 +87,30 @@ export async function lbProbe(tool: string, config: LbConfig, startedAt: number)
   } catch (e) {
     decision = errorDecision(factError(e));
   }
-  if (logFile !== undefined) logDecision(logFile, tool, decision, Date.now() - startedAt, secrets);
+  reportDecision(tool, logFile, decision, Date.now() - startedAt, secrets);
   return decision;
+}
+
+/**
+ * The --log-file line; where no log file is usable, the system log: a line
+ * the operator asked for when the file cannot take it, and an `error`
+ * verdict (a broken option file, a bad option) always, because under snmpd
+ * nothing else would ever show it.
+ */
+export function reportDecision(
+  tool: string,
+  logFile: string | undefined,
+  d: Decision,
+  elapsedMs: number,
+  secrets: readonly string[],
+): void {
+  const fields = scrubbed({ tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings }, secrets);
+  if (logFile !== undefined) {
+    const failed = logDecision(logFile, tool, d, elapsedMs, secrets);
+    if (failed === undefined) return;
+    const code = (failed as NodeJS.ErrnoException).code ?? 'error';
+    toSystemLog(tool, `cannot append to --log-file ${logFile} (${code}): ${formatLogLine(fields).trim()}`);
+    return;
+  }
+  if (d.reason === 'error') toSystemLog(tool, formatLogLine(fields).trim());
 }

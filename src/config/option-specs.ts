@@ -60,7 +60,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
   { name: 'user', kind: 'string', arg: 'NAME', help: 'MySQL user (usually set in the option file)' },
   { name: 'password', kind: 'string', help: 'option files only', cli: false },
-  { name: 'peer', kind: 'string', arg: 'HOST[:PORT]', help: 'the other node of the pair (TCP)' },
+  {
+    name: 'peer',
+    kind: 'string',
+    arg: 'HOST[:PORT]|auto',
+    help: 'the other node of the pair (TCP); auto: the source of the replication channel',
+  },
   { name: 'peer-socket', kind: 'string', arg: 'PATH', help: 'the other node of the pair (unix socket)' },
   { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
   { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },

@@ -20,6 +20,8 @@ export function optionSecrets(o: ResolvedOptions): string[] {
 export interface CheckSettings {
   local: Endpoint;
   peer: Endpoint | undefined;
+  /** --peer auto: the credentials for the peer, whose address every check takes from the replication source. */
+  peerAuto: { user: string | undefined; password: string | undefined } | undefined;
   table: TableName;
   node: string | undefined;
   thresholds: Thresholds;
@@ -43,6 +45,7 @@ export function checkSettings(o: ResolvedOptions): CheckSettings {
       : { host: parseHostPort('host', host, port).host, port, user, password };
 
   let peer: Endpoint | undefined;
+  let peerAuto: CheckSettings['peerAuto'];
   const peerUser = o.get('peer-user') ?? user;
   const peerPassword = o.get('peer-password') ?? password;
   const peerSocket = o.get('peer-socket');
@@ -51,6 +54,7 @@ export function checkSettings(o: ResolvedOptions): CheckSettings {
     throw new CheckError('USAGE', '--peer and --peer-socket are exclusive');
   }
   if (peerSocket !== undefined) peer = { socket: peerSocket, user: peerUser, password: peerPassword };
+  else if (peerHost === 'auto') peerAuto = { user: peerUser, password: peerPassword };
   else if (peerHost !== undefined) {
     const hp = parseHostPort('peer', peerHost, DEFAULT_PORT);
     peer = { host: hp.host, port: hp.port, user: peerUser, password: peerPassword };
@@ -62,6 +66,7 @@ export function checkSettings(o: ResolvedOptions): CheckSettings {
   return {
     local,
     peer,
+    peerAuto,
     table: parseTableName(valueOf(o, 'table')),
     node: node === undefined ? undefined : validateNodeName(node),
     thresholds: {

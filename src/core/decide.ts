@@ -10,6 +10,11 @@ export type Verdict = 'UP' | 'DOWN';
 export const REASONS = [
   'maintenance',
   'local-unreachable',
+  'local-auth-failed',
+  'local-privilege-missing',
+  'local-refused',
+  'heartbeat-missing',
+  'heartbeat-invalid',
   'peer-unreachable',
   'fresh',
   'not-a-replica',
@@ -46,11 +51,30 @@ export interface Heartbeat {
 export interface FactError {
   code: string;
   message: string;
+  /** The server's error number, when the server sent an error packet. */
+  errno?: number | undefined;
 }
 
-export type LocalFacts = { ok: true; heartbeat: Heartbeat; channels: ReplicaChannel[] } | { ok: false; error: FactError };
+/**
+ * `replicationError`: the replica status could not be read although the
+ * heartbeat was fresh, so the verdict did not need it (the read-only modes
+ * read it anyway); it becomes the verdict once the heartbeat is stale.
+ */
+export type LocalFacts =
+  | { ok: true; heartbeat: Heartbeat; channels: ReplicaChannel[]; replicationError?: FactError | undefined }
+  | { ok: false; error: FactError };
 
-export type PeerFacts = { configured: false } | { configured: true; ok: true } | { configured: true; ok: false; error: FactError };
+/**
+ * - not configured (`unresolved`: --peer auto found no single replication source);
+ * - ok: it completed a login and answered a ping;
+ * - not ok, `reachable` false: it cannot be reached at all (decision row 2);
+ * - not ok, `reachable` true: it answered with a server error (a refused
+ *   login, too many connections, a blocked host): alive, so row 2 does not apply.
+ */
+export type PeerFacts =
+  | { configured: false; unresolved?: FactError | undefined }
+  | { configured: true; ok: true }
+  | { configured: true; ok: false; reachable: boolean; error: FactError };
 
 export interface Facts {
   maintenance: boolean;
@@ -67,7 +91,48 @@ export interface Decision {
   stamp: boolean;
   /** The decision path, one entry per row looked at. */
   steps: string[];
+  /**
+   * Problems that did not decide this verdict but that an operator must see
+   * (a peer refusing our login, a replica status that cannot be read while
+   * the heartbeat is fresh): the log line, `status` and the plugin show them.
+   */
+  warnings: string[];
 }
+
+/**
+ * Row 1 split by what went wrong, so the log, the HTTP body and Icinga send
+ * an operator to the right place: a refused login is not a network problem.
+ */
+export function localFailureReason(code: string): Reason {
+  switch (code) {
+    case 'CONNECT_FAILED':
+    case 'TIMEOUT':
+    case 'CONNECTION_LOST':
+      return 'local-unreachable';
+    case 'AUTH_FAILED':
+      return 'local-auth-failed';
+    case 'PRIVILEGE':
+      return 'local-privilege-missing';
+    case 'NO_SUCH_TABLE':
+      return 'heartbeat-missing';
+    case 'BAD_HEARTBEAT_TABLE':
+      return 'heartbeat-invalid';
+    case 'INTERNAL':
+      return 'error';
+    default:
+      return 'local-refused';
+  }
+}
+
+/** The reasons of decision row 1: the local node itself could not be checked. */
+export const LOCAL_FAILURE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
+  'local-unreachable',
+  'local-auth-failed',
+  'local-privilege-missing',
+  'local-refused',
+  'heartbeat-missing',
+  'heartbeat-invalid',
+]);
 
 export function isStale(heartbeat: Heartbeat, fresh: number): boolean {
   return heartbeat.state !== 'ok' || heartbeat.age === null || heartbeat.age > fresh;
@@ -103,9 +168,10 @@ export function selectChannels(channels: readonly ReplicaChannel[], channel: str
 
 export function decide(facts: Facts, t: Thresholds): Decision {
   const steps: string[] = [];
+  const warnings: string[] = [];
   const result = (verdict: Verdict, reason: Reason, detail: string, stamp: boolean): Decision => {
     steps.push(`=> ${verdict} (${reason})`);
-    return { verdict, reason, detail, stamp, steps };
+    return { verdict, reason, detail, stamp, steps, warnings };
   };
 
   // Row 0
@@ -118,7 +184,7 @@ export function decide(facts: Facts, t: Thresholds): Decision {
   const local = facts.local;
   if (!local.ok) {
     steps.push(local.error.message);
-    return result('DOWN', 'local-unreachable', local.error.message, false);
+    return result('DOWN', localFailureReason(local.error.code), local.error.message, false);
   }
   steps.push(`local server reachable, ${describeHeartbeat(local.heartbeat)}`);
 
@@ -127,15 +193,37 @@ export function decide(facts: Facts, t: Thresholds): Decision {
   // outage, this node's own stamp is stale when the peer returns, replication
   // is still "Connecting" (lag NULL), and the original script handed traffic
   // to the peer that had just come back, behind.
-  if (facts.peer.configured && !facts.peer.ok) {
-    steps.push(`peer unreachable: ${facts.peer.error.message}`);
-    return result('UP', 'peer-unreachable', `peer unreachable (${facts.peer.error.code})`, true);
+  // Only a peer that cannot be reached at all counts: one that answers with
+  // an error (a wrong peer-password, too many connections) is alive, and
+  // taking it for dead would answer UP and stamp, which makes every later
+  // probe find a fresh heartbeat: a credentials typo would switch off the
+  // catch-up check for good.
+  const peer = facts.peer;
+  if (peer.configured && !peer.ok) {
+    if (!peer.reachable) {
+      steps.push(`peer unreachable: ${peer.error.message}`);
+      return result('UP', 'peer-unreachable', `peer unreachable (${peer.error.code})`, true);
+    }
+    steps.push(`peer refused: ${peer.error.message}: alive, so decided as a reachable peer`);
+    warnings.push(`peer refused: ${peer.error.message}`);
+  } else if (peer.configured) {
+    steps.push('peer reachable');
+  } else if (peer.unresolved !== undefined) {
+    steps.push(`no peer: ${peer.unresolved.message}`);
+    warnings.push(peer.unresolved.message);
+  } else {
+    steps.push('no peer configured');
   }
-  steps.push(facts.peer.configured ? 'peer reachable' : 'no peer configured');
 
   // Row 3
   if (!isStale(local.heartbeat, t.fresh)) {
     steps.push(`heartbeat fresh (age ${local.heartbeat.age} s <= ${t.fresh} s)`);
+    if (local.replicationError !== undefined) {
+      warnings.push(
+        `the replica status cannot be read (${local.replicationError.message}): ` +
+          'this node will answer DOWN once its heartbeat is stale',
+      );
+    }
     return result('UP', 'fresh', `heartbeat age ${local.heartbeat.age} s <= ${t.fresh} s`, true);
   }
   steps.push(`heartbeat stale (${describeHeartbeat(local.heartbeat)}, fresh is ${t.fresh} s): checking replication`);
@@ -174,6 +262,7 @@ export function afterStampFailure(decision: Decision, error: FactError): Decisio
     detail: `heartbeat write failed: ${error.message}`,
     stamp: false,
     steps: [...decision.steps, `heartbeat write failed: ${error.message}`, '=> DOWN (heartbeat-write-failed)'],
+    warnings: decision.warnings,
   };
 }
 
@@ -185,5 +274,6 @@ export function errorDecision(error: FactError): Decision {
     detail: error.message,
     stamp: false,
     steps: [`error: ${error.message}`, '=> DOWN (error)'],
+    warnings: [],
   };
 }

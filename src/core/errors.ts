@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'OPTION_FILE_SYNTAX' // a line the MySQL client would also reject
   | 'OPTION_FILE_TOO_LARGE' // bigger than we are willing to read
   | 'CONNECT_FAILED' // TCP/socket connect refused, unreachable, DNS failure, handshake broken
+  | 'TLS_FAILED' // the server greeted, but the TLS negotiation failed
   | 'AUTH_FAILED' // the server refused the credentials
   | 'TIMEOUT' // a deadline passed
   | 'TOO_MANY_CONNECTIONS'
@@ -29,6 +30,7 @@ export type ErrorCode =
   | 'HAPROXY_DENIED' // the runtime API socket is not at admin level ("Permission denied")
   | 'HAPROXY_NO_SUCH_SERVER' // the backend or server named is not in HAProxy's running configuration
   | 'HAPROXY_ERROR' // any other runtime API answer we did not expect
+  | 'MISSING_PROGRAM' // a program a command runs is not installed (the message says how to install it)
   | 'INTERNAL';
 
 export class CheckError extends Error {

@@ -14,6 +14,8 @@ export interface LogFields {
   reason: string;
   detail: string;
   elapsedMs: number;
+  /** Problems that did not decide the verdict (a refusing peer, ...); left out when there are none. */
+  warnings?: readonly string[] | undefined;
 }
 
 /** A free-text value on a log line: one line, JSON-quoted. */
@@ -24,7 +26,9 @@ export function quote(text: string): string {
 export function formatLogLine(f: LogFields, now = new Date()): string {
   return (
     `${now.toISOString()} ${f.tool} pid=${process.pid} verdict=${f.verdict} reason=${f.reason} ` +
-    `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}\n`
+    `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}` +
+    (f.warnings !== undefined && f.warnings.length > 0 ? ` warnings=${quote(f.warnings.join('; '))}` : '') +
+    '\n'
   );
 }
 
@@ -33,7 +37,12 @@ export function formatLogLine(f: LogFields, now = new Date()): string {
  * instead of throwing, the caller decides what a failed log means.
  */
 export function appendLogLine(path: string, f: LogFields, secrets: readonly string[]): Error | undefined {
-  return appendLine(path, formatLogLine({ ...f, detail: redact(f.detail, secrets) }));
+  return appendLine(path, formatLogLine(scrubbed(f, secrets)));
+}
+
+/** The free text of a line with the secrets scrubbed out, for any place the line leaves the process. */
+export function scrubbed(f: LogFields, secrets: readonly string[]): LogFields {
+  return { ...f, detail: redact(f.detail, secrets), warnings: f.warnings?.map((w) => redact(w, secrets)) };
 }
 
 /** Appends one formatted line (ending in a newline) in one write, so concurrent writers never interleave within it. */
@@ -48,15 +57,15 @@ export function appendLine(path: string, line: string): Error | undefined {
 
 /**
  * The line for an LB verdict (probe, serve, pass_persist, status --stamp).
- * A log that cannot be written must not change the answer, so the error is
- * dropped here.
+ * A log that cannot be written must not change the answer: the error is
+ * returned for the caller to report elsewhere, never thrown.
  */
 export function logDecision(
   path: string,
   tool: string,
-  d: Pick<Decision, 'verdict' | 'reason' | 'detail'>,
+  d: Pick<Decision, 'verdict' | 'reason' | 'detail'> & { warnings?: readonly string[] },
   elapsedMs: number,
   secrets: readonly string[],
-): void {
-  appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs }, secrets);
+): Error | undefined {
+  return appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings }, secrets);
 }

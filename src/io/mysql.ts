@@ -84,8 +84,9 @@ const BY_CODE: Readonly<Record<string, ErrorCode>> = {
   EACCES: 'CONNECT_FAILED',
   ENOTSOCK: 'CONNECT_FAILED',
   ECONNABORTED: 'CONNECT_FAILED',
-  HANDSHAKE_NO_SSL_SUPPORT: 'CONNECT_FAILED',
-  HANDSHAKE_SSL_ERROR: 'CONNECT_FAILED',
+  // The server greeted us: it is alive, only the TLS set-up failed.
+  HANDSHAKE_NO_SSL_SUPPORT: 'TLS_FAILED',
+  HANDSHAKE_SSL_ERROR: 'TLS_FAILED',
 };
 
 /**

@@ -6,7 +6,7 @@
  */
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
-import type { Session } from '../io/mysql';
+import type { Endpoint, Session } from '../io/mysql';
 import type { SessionSource } from './session-source';
 import type { FactError, LocalFacts, PeerFacts } from '../core/decide';
 import { interpretHeartbeatRows, readHeartbeatSql, type HeartbeatRead, type TableName } from '../core/heartbeat';
@@ -20,7 +20,21 @@ import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } fr
 export function factError(e: unknown, role?: string): FactError {
   const err = toCheckError(e);
   const message = role === undefined || err.message.startsWith(`${role}:`) ? err.message : `${role}: ${err.message}`;
-  return { code: err.code, message };
+  return err.serverErrno === undefined ? { code: err.code, message } : { code: err.code, message, errno: err.serverErrno };
+}
+
+/** Failures that leave no sign of a server: nothing answered, or the line went dead before a login finished. */
+const NO_ANSWER: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'TIMEOUT', 'CONNECTION_LOST']);
+
+/**
+ * Whether a failed peer probe heard from a server (decision row 2 is for a
+ * peer that cannot be reached at all). Any error packet proves a live server,
+ * whatever it says (1045, 1044, 1040, 1129, ...); so does a failed TLS
+ * set-up, which follows a greeting. When in doubt the peer counts as alive:
+ * that only keeps the catch-up check in force, where the opposite answers UP.
+ */
+export function peerAnswered(e: FactError): boolean {
+  return e.errno !== undefined || !NO_ANSWER.has(e.code);
 }
 
 export interface LocalGathered {
@@ -50,41 +64,70 @@ async function readReplicaStatus(session: Session, version: string, deadline: De
 }
 
 /**
- * Local facts: the heartbeat and, when `wantReplication` says so for the
- * heartbeat read, the replication channels. Any failure here is row 1 of the
- * decision (local unreachable).
+ * Whether a check reads the replica status: `required` when the verdict
+ * depends on it (a failure is then row 1), `optional` when it does not but
+ * people want to see it (a failure is then reported, not decided on: the
+ * load balancer, which skips the read, gets the same verdict), `skip`.
+ */
+export type ReplicationRead = 'required' | 'optional' | 'skip';
+
+/**
+ * Local facts: the heartbeat and, as `wantReplication` says for the
+ * heartbeat read, the replication channels. Any failure of a required step
+ * is row 1 of the decision (the local node could not be checked).
  */
 export async function gatherLocal(
   sessions: SessionSource,
   table: TableName,
   node: string | undefined,
   deadline: Deadline,
-  wantReplication: (read: HeartbeatRead) => boolean,
+  wantReplication: (read: HeartbeatRead) => ReplicationRead,
 ): Promise<LocalGathered> {
   let session: Session | undefined;
   try {
     session = await sessions.acquire('local', deadline);
     const read = interpretHeartbeatRows(await session.query(readHeartbeatSql(table), [], deadline), node);
-    const channels = wantReplication(read) ? await readReplicaStatus(session, read.version, deadline) : [];
-    return { facts: { ok: true, heartbeat: read.heartbeat, channels }, heartbeat: read, session };
+    const want = wantReplication(read);
+    let channels: ReplicaChannel[] = [];
+    let replicationError: FactError | undefined;
+    if (want === 'required') channels = await readReplicaStatus(session, read.version, deadline);
+    else if (want === 'optional') {
+      try {
+        channels = await readReplicaStatus(session, read.version, deadline);
+      } catch (e) {
+        const err = toCheckError(e);
+        // A session cut off by its deadline or gone is no use for the stamp either.
+        if (err.code === 'TIMEOUT' || err.code === 'CONNECTION_LOST') throw e;
+        replicationError = factError(e, 'local server');
+      }
+    }
+    return { facts: { ok: true, heartbeat: read.heartbeat, channels, replicationError }, heartbeat: read, session };
   } catch (e) {
     if (session !== undefined) sessions.release('local', session, true);
     return { facts: { ok: false, error: factError(e, 'local server') } };
   }
 }
 
-/** The peer is reachable when it completes a handshake and answers a ping. */
-export async function gatherPeer(sessions: SessionSource, configured: boolean, deadline: Deadline): Promise<PeerFacts> {
-  if (!configured) return { configured: false };
+/**
+ * The peer is fine when it completes a login and answers a ping; when not,
+ * whether it answered at all decides between row 2 and rows 3 to 7.
+ */
+export async function gatherPeer(
+  sessions: SessionSource,
+  endpoint: Endpoint | undefined,
+  deadline: Deadline,
+): Promise<PeerFacts> {
+  if (endpoint === undefined) return { configured: false };
   let session: Session | undefined;
   let failed = true;
   try {
-    session = await sessions.acquire('peer', deadline);
+    session = await sessions.acquire('peer', deadline, endpoint);
     await session.ping(deadline);
     failed = false;
     return { configured: true, ok: true };
   } catch (e) {
-    return { configured: true, ok: false, error: factError(e, 'peer') };
+    const error = factError(e, 'peer');
+    return { configured: true, ok: false, reachable: peerAnswered(error), error };
   } finally {
     if (session !== undefined) sessions.release('peer', session, failed);
   }

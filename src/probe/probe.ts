@@ -7,10 +7,11 @@
  * a server or a step is a decision (the fail-safe one), not a rejection.
  */
 import { Deadline } from '../core/deadline';
-import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts } from '../core/decide';
+import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts, type PeerFacts } from '../core/decide';
 import type { HeartbeatRead } from '../core/heartbeat';
 import type { CheckSettings } from '../config/settings';
-import { factError, gatherLocal, gatherPeer } from './facts';
+import { factError, gatherLocal, gatherPeer, type LocalGathered } from './facts';
+import { autoPeer, peerSourceWarning } from './peer-target';
 import { inMaintenance, maintenanceFacts } from './maintenance';
 import { perCheckSessions, type SessionSource } from './session-source';
 import { stampHeartbeat, trialStamp } from './stamp';
@@ -100,13 +101,26 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
 
   const sessions = opts.sessions ?? perCheckSessions(s);
   const peerDeadline = deadline.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
-  const localPromise = gatherLocal(sessions, s.table, s.node, deadline, (read) =>
-    opts.alwaysReadReplication ? true : isStale(read.heartbeat, s.thresholds.fresh),
-  );
-  const peerPromise = gatherPeer(sessions, s.peer !== undefined, peerDeadline);
-  const [local, peer] = await Promise.all([localPromise, peerPromise]);
+  const localPromise = gatherLocal(sessions, s.table, s.node, deadline, (read) => {
+    if (isStale(read.heartbeat, s.thresholds.fresh)) return 'required';
+    return opts.alwaysReadReplication || s.peerAuto !== undefined ? 'optional' : 'skip';
+  });
+  let local: LocalGathered;
+  let peer: PeerFacts;
+  if (s.peerAuto === undefined) {
+    [local, peer] = await Promise.all([localPromise, gatherPeer(sessions, s.peer, peerDeadline)]);
+  } else {
+    // The peer's address comes from the replica status, so it is asked after the local node.
+    local = await localPromise;
+    const target = autoPeer(s, local);
+    peer = 'code' in target ? { configured: false, unresolved: target } : await gatherPeer(sessions, target, peerDeadline);
+  }
   const facts: Facts = { maintenance: false, local: local.facts, peer };
   let decision = decide(facts, s.thresholds);
+  if (s.peer?.host !== undefined && local.facts.ok) {
+    const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
+    if (warning !== undefined) decision.warnings.push(warning);
+  }
 
   let stamped = false;
   let stampFailed = false;

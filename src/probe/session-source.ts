@@ -15,8 +15,12 @@ export type NodeRole = 'local' | 'peer';
 export const ROLE_LABEL: Readonly<Record<NodeRole, string>> = { local: 'local server', peer: 'peer' };
 
 export interface SessionSource {
-  /** A session to that node for one check; rejects with a CheckError, at the latest at the deadline. */
-  acquire(role: NodeRole, deadline: Deadline): Promise<Session>;
+  /**
+   * A session to that node for one check; rejects with a CheckError, at the
+   * latest at the deadline. `endpoint` overrides the configured one (the
+   * peer of --peer auto, found anew by every check).
+   */
+  acquire(role: NodeRole, deadline: Deadline, endpoint?: Endpoint): Promise<Session>;
   /**
    * Hands the session back after the check. `failed`: a step on it failed, so
    * it is not trusted again (a server that went away, a query cut off by its
@@ -39,7 +43,7 @@ export function endpointOf(endpoints: NodeEndpoints, role: NodeRole): Endpoint {
 /** A fresh session per check, closed when the check hands it back: what the single-shot executables do. */
 export function perCheckSessions(endpoints: NodeEndpoints): SessionSource {
   return {
-    acquire: async (role, deadline) => connect(endpointOf(endpoints, role), deadline, ROLE_LABEL[role]),
+    acquire: async (role, deadline, endpoint) => connect(endpoint ?? endpointOf(endpoints, role), deadline, ROLE_LABEL[role]),
     release: (_role, session) => session.close(),
   };
 }

@@ -16,7 +16,7 @@
  */
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
-import { connect, type Session } from '../io/mysql';
+import { connect, type Endpoint, type Session } from '../io/mysql';
 import { endpointOf, ROLE_LABEL, type NodeEndpoints, type NodeRole, type SessionSource } from '../probe/session-source';
 
 export const BACKOFF_FIRST_MS = 100;
@@ -34,6 +34,12 @@ interface Slot {
   failures: number;
   retryAt: number;
   lastError: CheckError | undefined;
+  /** Where the kept session and the backoff are for (the --peer auto source may move). */
+  target: string | undefined;
+}
+
+function targetKey(e: Endpoint): string {
+  return e.socket !== undefined ? `socket:${e.socket}` : `tcp:${e.host ?? ''}:${e.port ?? ''}`;
 }
 
 export interface KeptSessions extends SessionSource {
@@ -45,8 +51,8 @@ export interface KeptSessions extends SessionSource {
 
 export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.now): KeptSessions {
   const slots: Record<NodeRole, Slot> = {
-    local: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined },
-    peer: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined },
+    local: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined, target: undefined },
+    peer: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined, target: undefined },
   };
   let closed = false;
 
@@ -57,16 +63,19 @@ export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.
     s?.close();
   };
 
-  async function fresh(role: NodeRole, slot: Slot, deadline: Deadline): Promise<Session> {
+  async function fresh(role: NodeRole, slot: Slot, deadline: Deadline, endpoint: Endpoint): Promise<Session> {
     const wait = slot.retryAt - now();
     if (wait > 0 && slot.lastError !== undefined) {
-      throw new CheckError(slot.lastError.code, `${slot.lastError.message} (next connect in ${wait} ms)`, {
-        cause: slot.lastError,
+      const last = slot.lastError;
+      // The server's errno travels on: it tells a refusing peer from a dead one.
+      throw new CheckError(last.code, `${last.message} (next connect in ${wait} ms)`, {
+        cause: last,
+        ...(last.serverErrno === undefined ? {} : { serverErrno: last.serverErrno }),
       });
     }
     let session: Session;
     try {
-      session = await connect(endpointOf(endpoints, role), deadline, ROLE_LABEL[role]);
+      session = await connect(endpoint, deadline, ROLE_LABEL[role]);
     } catch (e) {
       const err = toCheckError(e);
       slot.failures += 1;
@@ -86,8 +95,18 @@ export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.
   }
 
   return {
-    async acquire(role, deadline) {
+    async acquire(role, deadline, override) {
       const slot = slots[role];
+      const endpoint = override ?? endpointOf(endpoints, role);
+      const target = targetKey(endpoint);
+      if (slot.target !== target) {
+        // Another server now: its session and its backoff are not this one's.
+        if (slot.session !== undefined && !slot.lent) forget(slot);
+        slot.failures = 0;
+        slot.retryAt = 0;
+        slot.lastError = undefined;
+        slot.target = target;
+      }
       const kept = slot.session;
       if (kept !== undefined && !slot.lent) {
         slot.lent = true;
@@ -99,7 +118,7 @@ export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.
           else kept.close();
         }
       }
-      return fresh(role, slot, deadline);
+      return fresh(role, slot, deadline, endpoint);
     },
 
     release(role, session, failed) {

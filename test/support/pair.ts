@@ -30,7 +30,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
-import { INNODB_SIZING_ARGS, freePort, makeTempDir, mariadbdPath, registerPid, templateDatadir } from './run-dir';
+import { settlesWithin } from '../../src/demo/settles-within';
+import { serverArgs as demoServerArgs, SLAVE_NET_TIMEOUT_S } from '../../src/demo/server-process';
+import {
+  freePort,
+  makeTempDir,
+  mariadbdPath,
+  registerPid,
+  templateDatadir,
+} from './run-dir';
 
 export type NodeName = 'a' | 'b';
 
@@ -78,7 +86,7 @@ export const MONITOR_SCHEMAS = ['status_example', 'mysql_failover'] as const;
 export const REPL_USER = 'repl';
 export const REPL_PASSWORD = 'repl-pw-1';
 /** Seconds; the replica I/O thread notices a silent (e.g. frozen) source after this long. */
-export const SLAVE_NET_TIMEOUT = 3;
+export const SLAVE_NET_TIMEOUT = SLAVE_NET_TIMEOUT_S;
 
 const NODE_NAMES: readonly NodeName[] = ['a', 'b'];
 const START_TIMEOUT_MS = 60_000;
@@ -511,38 +519,18 @@ export class Pair {
 
   private serverArgs(node: NodeName): string[] {
     const { datadir, port, socket, serverId } = this.nodes[node].info;
-    return [
-      '--no-defaults',
-      `--datadir=${datadir}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${socket}`,
-      `--pid-file=${path.join(datadir, 'mysqld.pid')}`,
-      `--log-error=${path.join(datadir, 'error.log')}`,
-      `--server-id=${serverId}`,
-      `--gtid-domain-id=${serverId}`,
-      '--log-bin=mysql-bin',
-      '--relay-log=relay-bin',
-      '--log-slave-updates',
-      '--binlog-format=ROW',
-      '--auto-increment-increment=2',
-      `--auto-increment-offset=${serverId}`,
-      `--slave-net-timeout=${SLAVE_NET_TIMEOUT}`,
-      '--report-host=127.0.0.1',
-      `--report-port=${port}`,
-      '--skip-name-resolve',
-      ...(process.getuid?.() === 0 ? ['--user=root'] : []),
-      ...INNODB_SIZING_ARGS,
-      '--performance-schema=OFF',
-      '--innodb-flush-log-at-trx-commit=2',
-      '--innodb-doublewrite=0',
-      '--innodb-buffer-pool-dump-at-shutdown=OFF',
-      '--innodb-buffer-pool-load-at-startup=OFF',
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_general_ci',
-      '--max-connections=200',
-      ...this.extraArgs,
-    ];
+    // The demo's options (src/demo/server-process.ts): the same fast, throwaway, loopback-only server.
+    const options = demoServerArgs({
+      datadir,
+      port,
+      socket,
+      pidFile: path.join(datadir, 'mysqld.pid'),
+      errorLog: path.join(datadir, 'error.log'),
+      serverId,
+      gtidDomainId: serverId,
+      runAsRoot: process.getuid?.() === 0,
+    });
+    return [...options, '--max-connections=200', ...this.extraArgs];
   }
 
   private async spawnAndWait(node: NodeName, mayChangePort: boolean): Promise<void> {
@@ -618,16 +606,7 @@ export class Pair {
 
   private async waitExit(node: NodeName, timeoutMs: number): Promise<boolean> {
     const st = this.nodes[node];
-    if (!st.exited) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([st.exited.then(() => true), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return st.exited ? settlesWithin(st.exited, timeoutMs) : true;
   }
 
   private async createUsers(node: NodeName): Promise<void> {
@@ -643,6 +622,12 @@ export class Pair {
         }
       }
     });
+  }
+
+  /** Configures `node` to replicate from the other node again (after a RESET SLAVE ALL) and waits until it runs. */
+  async restoreReplication(node: NodeName): Promise<void> {
+    await this.configureReplica(node);
+    await this.waitReplicationRunning(node);
   }
 
   private async configureReplica(node: NodeName): Promise<void> {

@@ -18,6 +18,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findProgram as findExecutable } from '../../src/demo/server-programs';
+import { INNODB_SIZING_ARGS } from '../../src/demo/server-process';
 
 export const ENV_RUN_DIR = 'MFC_TEST_RUN_DIR';
 export const ENV_TEMPLATE_DATADIR = 'MFC_TEST_TEMPLATE_DATADIR';
@@ -28,10 +30,11 @@ export const PIDS_FILE = 'pids';
 
 /**
  * Server options that must agree between the template and the servers made
- * from it (a different redo log size would make every start resize the log).
+ * from it (a different redo log size would make every start resize the log):
+ * the demo's, since the harness starts its servers with the demo's options.
  * scripts/test.js uses the same values.
  */
-export const INNODB_SIZING_ARGS: readonly string[] = ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=32M'];
+export { INNODB_SIZING_ARGS };
 
 let privateRunDir: string | undefined;
 
@@ -123,22 +126,8 @@ export async function freePort(): Promise<number> {
   throw new Error('freePort: could not find a free port');
 }
 
-const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
-
-/** Absolute path of an executable, looking in PATH and the sbin directories (not always in a user's PATH). */
-export function findExecutable(name: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean), ...SBIN_DIRS];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
+/** Absolute path of an executable, looking in PATH and the sbin directories (not always in a user's PATH): the demo's own lookup. */
+export { findExecutable };
 
 export function mariadbdPath(): string {
   const p = process.env[ENV_MARIADBD] || findExecutable('mariadbd') || findExecutable('mysqld');
@@ -166,7 +155,6 @@ export function createTemplateDatadir(datadir: string): void {
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...INNODB_SIZING_ARGS,
-      '--performance-schema=OFF',
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
   );
