@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { agentLine, parseMaintenanceState } from '../src/answers/agent';
 import { REASONS, type Reason } from '../src/core/decide';
 
-const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
+const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up', 'holding-up'];
 
 describe('agentLine', () => {
   test('UP is "up ready": it also lifts a MAINT or DRAIN the agent set before', () => {

@@ -136,6 +136,7 @@ describe('status formatting', () => {
     local: { host: '127.0.0.1', port: 3306, user: 'm', password: 'secret' },
     peer: { host: 'db2', port: 3306, user: 'm', password: 'secret' },
     peerAuto: undefined,
+    failover: undefined,
     table: { database: 'mysql_failover', table: 'heartbeat' },
     node: undefined,
     thresholds: { fresh: 20, maxLag: 1 },
@@ -153,8 +154,10 @@ describe('status formatting', () => {
     },
     peer: { configured: true, ok: true },
   };
+  const decision = decide(facts, settings.thresholds);
   const input: StatusInput = {
-    decision: decide(facts, settings.thresholds),
+    decision,
+    raw: decision,
     facts,
     heartbeat: { now: 1, version: '10.11.6-MariaDB', serverId: 7, keyed: true, node: '7', heartbeat: { state: 'ok', age: 40 } },
     stamped: false,
@@ -198,11 +201,11 @@ describe('status formatting', () => {
       ...facts,
       peer: { configured: true, ok: false, reachable: true, error: { code: 'AUTH_FAILED', message: 'peer: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied', errno: 1045 } },
     };
-    const text = formatStatusText({ ...input, facts: refused, decision: decide(refused, settings.thresholds) }, settings);
+    const text = formatStatusText({ ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) }, settings);
     assert.match(text, /^peer {10}db2:3306: refused: peer: connect: ER_ACCESS_DENIED_ERROR \(1045\).*\(alive, so the catch-up check applies\)$/m);
     assert.match(text, /^warning {7}peer refused: .*1045/m);
     assert.match(text, /^verdict {7}UP \(caught-up\)/m);
-    const j = statusJson({ ...input, facts: refused, decision: decide(refused, settings.thresholds) }, settings);
+    const j = statusJson({ ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) }, settings);
     assert.equal((j['peer'] as Record<string, unknown>)['reachable'], true);
   });
 
@@ -211,11 +214,11 @@ describe('status formatting', () => {
       ...facts,
       local: { ok: false, error: { code: 'PRIVILEGE', message: 'local server: query: ER_TABLEACCESS_DENIED_ERROR (1142)', errno: 1142 } },
     };
-    const text = formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds) }, settings);
+    const text = formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) }, settings);
     assert.match(text, /^verdict {7}DOWN \(local-privilege-missing\)/m);
     assert.match(text, /^fix {11}run `mysql-failover-check setup --monitor-user m@ADDRESS_OF_THIS_HOST`/m);
     const socketSettings: CheckSettings = { ...settings, local: { socket: '/run/mysqld/mysqld.sock', user: 'm' } };
-    assert.match(formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds) }, socketSettings), /--monitor-user m@localhost/);
+    assert.match(formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) }, socketSettings), /--monitor-user m@localhost/);
     assert.equal(fixHint('fresh', settings), undefined);
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../src/answers/http';
 import { REASONS, type Reason } from '../src/core/decide';
 
-const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up'];
+const UP: readonly Reason[] = ['fresh', 'peer-unreachable', 'caught-up', 'holding-up'];
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const parse = (s: string) => parseRequest(b(s), headEnd(b(s)) >= 0 ? 'complete' : 'eof');

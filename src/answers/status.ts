@@ -3,7 +3,9 @@
  * the decision path in plain words, or the same as JSON.
  */
 import { describeChannel, describeHeartbeat, selectChannels } from '../core/decide';
-import { DEFAULT_PORT, DEFAULT_TCP_HOST, type Endpoint } from '../io/mysql';
+import { describeEndpoint } from '../io/mysql';
+
+export { describeEndpoint };
 import type { CheckSettings } from '../config/settings';
 import type { ProbeResult } from '../probe/probe';
 
@@ -12,11 +14,6 @@ export interface StatusInput extends ProbeResult {
   stampRequested: boolean;
 }
 
-export function describeEndpoint(e: Endpoint): string {
-  if (e.socket !== undefined) return `socket ${e.socket}`;
-  const host = e.host ?? DEFAULT_TCP_HOST;
-  return `${host.includes(':') ? `[${host}]` : host}:${e.port ?? DEFAULT_PORT}`;
-}
 
 function stampLine(s: StatusInput): string {
   if (!s.stampRequested) {

@@ -12,11 +12,12 @@ import { parseArgs, type ParsedArgs } from '../config/argv';
 import { helpText } from '../config/help';
 import { resolveOptions, type ResolvedOptions } from '../config/option-merge';
 import type { OptionSpec } from '../config/option-specs';
-import { checkSettings, optionSecrets } from '../config/settings';
+import { checkSettings, optionSecrets, type CheckSettings } from '../config/settings';
 import { formatLogLine, logDecision, scrubbed } from '../io/log-file';
 import { toSystemLog } from '../io/system-log';
 import { factError } from '../probe/facts';
-import { probe } from '../probe/probe';
+import { probe, type ProbeResult } from '../probe/probe';
+import { hookJob, logFailover } from '../probe/act';
 import { VERSION } from './executable';
 
 /** The command line parsed strictly; --help and --version already answered (`done`). */
@@ -83,12 +84,33 @@ export async function lbProbe(tool: string, config: LbConfig, startedAt: number)
     secrets = optionSecrets(config.options);
     const settings = checkSettings(config.options);
     logFile = settings.logFile;
-    decision = (await probe(settings, { stamp: true, alwaysReadReplication: false }, startedAt)).decision;
+    const result = await probe(
+      settings,
+      { stamp: true, alwaysReadReplication: false, failover: { mode: 'write', actor: 'probe' } },
+      startedAt,
+    );
+    decision = result.decision;
+    actOnFailover(tool, settings, result);
   } catch (e) {
     decision = errorDecision(factError(e));
   }
   reportDecision(tool, logFile, decision, Date.now() - startedAt, secrets);
   return decision;
+}
+
+/**
+ * The failover state's lines and hooks: the hooks run detached, so the
+ * answer never waits for them (docs/design.md, "Acting on transitions").
+ */
+function actOnFailover(tool: string, settings: CheckSettings, result: ProbeResult): void {
+  if (result.failover === undefined) return;
+  logFailover(tool, settings, result);
+  const job = hookJob(settings, result, tool);
+  if (job === undefined) return;
+  // Loaded only when a hook runs: child_process is start-up cost every other probe would pay.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startDetachedHooks } = require('../io/hook-job') as typeof import('../io/hook-job');
+  startDetachedHooks(job);
 }
 
 /**

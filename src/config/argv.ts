@@ -8,8 +8,10 @@ import { CheckError } from '../core/errors';
 import type { OptionSpec } from './option-specs';
 
 export interface ParsedArgs {
-  /** Option values by long name; command line only. */
+  /** Option values by long name; command line only. A repeatable option holds its last value here. */
   values: Map<string, string | boolean>;
+  /** Every value of each repeatable option given, in order. */
+  lists: Map<string, string[]>;
   positionals: string[];
 }
 
@@ -43,6 +45,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     throw new CheckError('USAGE', `unknown option ${unknown[0]}`);
   }
   const values = new Map<string, string | boolean>();
+  const lists = new Map<string, string[]>();
   for (const [key, raw] of Object.entries(parsed)) {
     if (key === '_') continue;
     if (key === 'no_defaults_flag') {
@@ -53,6 +56,11 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     const spec = byName.get(key);
     if (spec === undefined) throw new CheckError('USAGE', `unknown option --${key}`);
     if (spec.cli === false) throw new CheckError('USAGE', `--${key} may only be set in an option file`);
+    if (spec.repeatable === true) {
+      const all: unknown[] = Array.isArray(raw) ? raw : [raw];
+      if (!all.every((v) => typeof v === 'string' && v !== '')) throw new CheckError('USAGE', `--${key} needs a value`);
+      lists.set(key, all as string[]);
+    }
     // A repeated option: the last one wins, as with the MySQL client.
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (spec.kind === 'boolean') {
@@ -64,5 +72,5 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       values.set(key, value);
     }
   }
-  return { values, positionals: parsed._.map(String) };
+  return { values, lists, positionals: parsed._.map(String) };
 }

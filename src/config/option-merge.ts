@@ -23,6 +23,12 @@ export interface ResolvedOptions {
   get(name: string): string | undefined;
   /** Whether the option was given (command line or option files), rather than defaulted. */
   has(name: string): boolean;
+  /**
+   * Every value of a repeatable option: the command line's when it gives
+   * any (they replace the files', as a single option's value would), else
+   * every line of the option files, in order.
+   */
+  all(name: string): string[];
   warnings: string[];
   filesRead: string[];
 }
@@ -50,6 +56,7 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
   const result = readOptionFiles(OPTION_GROUPS, optionFileSettings(args.values));
   const clientKeys = new Set(['host', 'port', 'socket', 'user', 'password']);
   const fromFiles = new Map<string, string>();
+  const listsFromFiles = new Map<string, string[]>();
   for (const entry of result.entries) {
     // MariaDB >= 10.11 matches option names case-insensitively, '-' and '_' alike.
     let name = normaliseOptionName(entry.name);
@@ -74,6 +81,7 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
       continue;
     }
     fromFiles.set(name, entry.value);
+    listsFromFiles.set(name, [...(listsFromFiles.get(name) ?? []), entry.value]);
   }
   const defaults = new Map(specs.filter((s) => s.default !== undefined).map((s) => [s.name, s.default as string]));
   return {
@@ -86,6 +94,9 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
     has(name) {
       return args.values.has(name) || fromFiles.has(name);
     },
+    all(name) {
+      return args.lists.get(name) ?? listsFromFiles.get(name) ?? [];
+    },
     warnings: result.warnings,
     filesRead: result.filesRead,
   };
@@ -93,7 +104,7 @@ export function resolveOptions(args: ParsedArgs, specs: readonly OptionSpec[]): 
 
 /** `o` reading `value` for `name` instead; has() still says whether the operator gave it. */
 export function withValue(o: ResolvedOptions, name: string, value: string): ResolvedOptions {
-  return { ...o, get: (n) => (n === name ? value : o.get(n)), has: (n) => o.has(n) };
+  return { ...o, get: (n) => (n === name ? value : o.get(n)), has: (n) => o.has(n), all: (n) => o.all(n) };
 }
 
 /** The value of an option that has a default, so it always has one. */

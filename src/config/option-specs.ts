@@ -22,6 +22,8 @@ export interface OptionSpec {
   cli?: boolean;
   /** Accepted in the [mysql-failover-check] group. */
   file?: boolean;
+  /** May be given more than once; every value counts (option-merge.ts `all`). */
+  repeatable?: boolean;
 }
 
 /** As with the MySQL client, "localhost" means the unix socket, not TCP. */
@@ -36,6 +38,66 @@ export const DEFAULT_MAX_LAG = '1';
 
 /** A load balancer probes every few seconds and waits about as long: the LB executables answer within 3 s. */
 export const DEFAULT_TIMEOUT = '3';
+
+/** Where the failover state lives when a failover option is set and --state-file is not. */
+export const DEFAULT_STATE_FILE = '/var/lib/mysql-failover-check/state.ini';
+/** docs/design.md, "Holding a failover": every option off is today's behaviour. */
+export const DEFAULT_HOOK_TIMEOUT = '30';
+export const DEFAULT_FLAP_WINDOW = '3600';
+
+/**
+ * Holding a failover and acting on it (docs/design.md sections 8 and 10):
+ * all off by default, and with none of them set no state file is read or
+ * written.
+ */
+export const FAILOVER_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'state-file',
+    kind: 'string',
+    arg: 'PATH',
+    defaultText: `${DEFAULT_STATE_FILE} when an option below is set`,
+    help: 'remember the failover state here (an INI file)',
+  },
+  { name: 'down-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer DOWN only once a DOWN condition lasted this long' },
+  { name: 'up-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer UP again only once the node was fine this long' },
+  {
+    name: 'failback',
+    kind: 'string',
+    arg: 'auto|manual',
+    default: 'auto',
+    help: 'manual: a node that went DOWN stays out until `mysql-failover-check recover`',
+  },
+  { name: 'flap-limit', kind: 'string', arg: 'N', default: '0', help: 'N DOWN turns within --flap-window latch the node (0: off)' },
+  { name: 'flap-window', kind: 'string', arg: 'SECONDS', default: DEFAULT_FLAP_WINDOW, help: 'the window of --flap-limit' },
+  {
+    name: 'on-event',
+    kind: 'string',
+    arg: 'CMD',
+    repeatable: true,
+    help: 'run CMD EVENT NODE FROM TO REASON on each failover event (an absolute path; repeatable)',
+  },
+  {
+    name: 'hook-timeout',
+    kind: 'string',
+    arg: 'SECONDS',
+    default: DEFAULT_HOOK_TIMEOUT,
+    help: 'end a hook (SIGTERM, then SIGKILL) after this long',
+  },
+  {
+    name: 'haproxy-socket',
+    kind: 'string',
+    arg: 'PATH|HOST:PORT',
+    repeatable: true,
+    help: "push this node's state into HAProxy's runtime API (admin level; repeatable)",
+  },
+  {
+    name: 'haproxy-server',
+    kind: 'string',
+    arg: 'BACKEND/SERVER',
+    repeatable: true,
+    help: 'the server this node is in HAProxy (one per --haproxy-socket, or one for all)',
+  },
+];
 
 /** Options every executable understands (docs/design.md, "Options"). */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -83,6 +145,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'maintenance-file', kind: 'string', arg: 'PATH', help: 'while this file exists, answer DOWN (maintenance)' },
   { name: 'log-file', kind: 'string', arg: 'PATH', help: 'append one line per run' },
+  ...FAILOVER_OPTIONS,
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help', file: false },
   { name: 'version', short: 'V', kind: 'boolean', help: 'show the version', file: false },
 ];

@@ -10,6 +10,7 @@ import { parseTableName, validateNodeName, type TableName } from '../core/heartb
 import { DEFAULT_PORT, type Endpoint } from '../io/mysql';
 import { valueOf, type ResolvedOptions } from './option-merge';
 import { DEFAULT_HOST } from './option-specs';
+import { failoverSettings, type FailoverSettings } from './failover-settings';
 import { parseHostPort, parsePort, parseSeconds } from './value-parsers';
 
 /** The passwords the options hold: scrubbed from anything printed or logged. */
@@ -28,6 +29,8 @@ export interface CheckSettings {
   timeoutMs: number;
   maintenanceFile: string | undefined;
   logFile: string | undefined;
+  /** Holding a failover and acting on it; undefined when none of its options is set. */
+  failover: FailoverSettings | undefined;
   /** Secrets to scrub from anything we print or log. */
   secrets: string[];
 }
@@ -60,15 +63,17 @@ export function checkSettings(o: ResolvedOptions): CheckSettings {
     peer = { host: hp.host, port: hp.port, user: peerUser, password: peerPassword };
   }
 
-  const node = o.get('node');
+  const nodeText = o.get('node');
+  const node = nodeText === undefined ? undefined : validateNodeName(nodeText);
+  const table = parseTableName(valueOf(o, 'table'));
   const channel = o.get('channel');
   if (channel !== undefined && channel.length > 64) throw new CheckError('USAGE', '--channel is at most 64 characters');
   return {
     local,
     peer,
     peerAuto,
-    table: parseTableName(valueOf(o, 'table')),
-    node: node === undefined ? undefined : validateNodeName(node),
+    table,
+    node,
     thresholds: {
       fresh: parseSeconds('fresh', valueOf(o, 'fresh'), { min: 0, max: 31_536_000 }),
       maxLag: parseSeconds('max-lag', valueOf(o, 'max-lag'), { min: 0, max: 31_536_000 }),
@@ -77,6 +82,7 @@ export function checkSettings(o: ResolvedOptions): CheckSettings {
     timeoutMs: Math.round(parseSeconds('timeout', valueOf(o, 'timeout'), { min: 0.1, max: 3600 }) * 1000),
     maintenanceFile: o.get('maintenance-file'),
     logFile: o.get('log-file'),
+    failover: failoverSettings(o, local, table, node),
     secrets: optionSecrets(o),
   };
 }

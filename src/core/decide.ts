@@ -23,6 +23,15 @@ export const REASONS = [
   'catching-up',
   'heartbeat-write-failed',
   'error',
+  // The failover state's own answers (failover-state.ts STATE_REASONS): held
+  // UP while a DOWN condition lasts less than --down-after, held DOWN while
+  // a good one lasts less than --up-after, latched until `recover`, and the
+  // state file unusable.
+  'holding-up',
+  'holding-down',
+  'awaiting-recover',
+  'state-unreadable',
+  'state-unwritable',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -23,11 +23,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { baseEnvironment, formatHookLine, longestRunMs, runHook, type HookEvent, type HookRun } from './hook-runner';
 import type { HaproxyPush, PushOutcome } from './haproxy-runtime';
+import { recordHookRun } from './state-file';
 
 export interface HookJob {
   /** Absolute paths of the hooks, run one after the other in this order. */
   commands: string[];
-  event: HookEvent;
+  /** The events of one evaluation, in order (a cause before the verdict it explains): each runs every command. */
+  events: HookEvent[];
   timeoutMs: number;
   killGraceMs?: number;
   /** --log-file: one line per hook run and per push is appended here. */
@@ -38,6 +40,8 @@ export interface HookJob {
   haproxy?: HaproxyPush[];
   /** Bounds each push (its read and its `set server` together). */
   haproxyTimeoutMs?: number;
+  /** Where the last hook run is recorded, for `status` (the failover state file). */
+  record?: { stateFile: string; identity: string };
 }
 
 export const DEFAULT_HAPROXY_TIMEOUT_MS = 5_000;
@@ -52,7 +56,7 @@ export interface JobCallbacks {
 
 /** The longest a job can take: its hooks one after the other, its pushes beside them. */
 export function jobBudgetMs(job: HookJob): number {
-  const hooks = job.commands.length * longestRunMs({ timeoutMs: job.timeoutMs, killGraceMs: job.killGraceMs });
+  const hooks = job.events.length * job.commands.length * longestRunMs({ timeoutMs: job.timeoutMs, killGraceMs: job.killGraceMs });
   const pushes = job.haproxy?.length ? (job.haproxyTimeoutMs ?? DEFAULT_HAPROXY_TIMEOUT_MS) : 0;
   return Math.max(hooks, pushes) + JOB_MARGIN_MS;
 }
@@ -68,9 +72,9 @@ function appendLine(file: string | undefined, line: string): void {
 }
 
 /** The log line of a job that could not start or finish. */
-export function formatJobErrorLine(job: Pick<HookJob, 'tool' | 'event'>, code: string, detail: string, now = new Date()): string {
+export function formatJobErrorLine(job: Pick<HookJob, 'tool' | 'events'>, code: string, detail: string, now = new Date()): string {
   return (
-    `${now.toISOString()} ${job.tool} pid=${process.pid} hook_job=failed event=${JSON.stringify(job.event.event)} ` +
+    `${now.toISOString()} ${job.tool} pid=${process.pid} hook_job=failed event=${JSON.stringify(job.events.map((e) => e.event).join(','))} ` +
     `error=${code} detail=${JSON.stringify(detail)}\n`
   );
 }
@@ -90,10 +94,13 @@ function callQuietly<T>(fn: ((x: T) => void) | undefined, x: T): void {
  */
 export async function runHookJob(job: HookJob, callbacks: JobCallbacks = {}): Promise<void> {
   const hooks = async (): Promise<void> => {
-    for (const command of job.commands) {
-      const run = await runHook(command, job.event, { timeoutMs: job.timeoutMs, killGraceMs: job.killGraceMs });
-      appendLine(job.logFile, formatHookLine(run, job.tool));
-      callQuietly(callbacks.onRun, run);
+    for (const event of job.events) {
+      for (const command of job.commands) {
+        const run = await runHook(command, event, { timeoutMs: job.timeoutMs, killGraceMs: job.killGraceMs });
+        appendLine(job.logFile, formatHookLine(run, job.tool));
+        if (job.record !== undefined) await recordHookRun(job.record.stateFile, job.record.identity, run);
+        callQuietly(callbacks.onRun, run);
+      }
     }
   };
   const pushes = async (): Promise<void> => {
@@ -162,19 +169,26 @@ export function parseHookJob(text: string): HookJob {
   const j: unknown = JSON.parse(text);
   const bad = (what: string): Error => new Error(`hook job: bad ${what}`);
   if (!isObject(j)) throw bad('job');
-  const { commands, event, timeoutMs, killGraceMs, logFile, tool, haproxy, haproxyTimeoutMs } = j;
+  const { commands, events, timeoutMs, killGraceMs, logFile, tool, haproxy, haproxyTimeoutMs } = j;
   if (!Array.isArray(commands) || !commands.every(isString)) throw bad('commands');
-  if (!isObject(event)) throw bad('event');
-  for (const k of ['event', 'node', 'peer', 'from', 'to', 'reason', 'actor'] as const) {
-    if (!isString(event[k])) throw bad(`event.${k}`);
+  if (!Array.isArray(events)) throw bad('events');
+  for (const event of events) {
+    if (!isObject(event)) throw bad('event');
+    for (const k of ['event', 'node', 'peer', 'from', 'to', 'reason', 'actor'] as const) {
+      if (!isString(event[k])) throw bad(`event.${k}`);
+    }
+    if (!(event['lag'] === null || typeof event['lag'] === 'number') || typeof event['time'] !== 'number') throw bad('event.lag/time');
   }
-  if (!(event['lag'] === null || typeof event['lag'] === 'number') || typeof event['time'] !== 'number') throw bad('event.lag/time');
   const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
   if (!positive(timeoutMs)) throw bad('timeoutMs');
   if (killGraceMs !== undefined && !positive(killGraceMs)) throw bad('killGraceMs');
   if (haproxyTimeoutMs !== undefined && !positive(haproxyTimeoutMs)) throw bad('haproxyTimeoutMs');
   if (logFile !== undefined && !isString(logFile)) throw bad('logFile');
   if (!isString(tool)) throw bad('tool');
+  if (j['record'] !== undefined) {
+    const r = j['record'];
+    if (!isObject(r) || !isString(r['stateFile']) || !isString(r['identity'])) throw bad('record');
+  }
   // Each push is validated where it is used (reconcileServerState checks names and state).
   if (haproxy !== undefined && !(Array.isArray(haproxy) && haproxy.every(isObject))) throw bad('haproxy');
   return j as unknown as HookJob;

@@ -24,6 +24,13 @@ export const DEFAULT_TCP_HOST = '127.0.0.1';
 
 export type Row = Record<string, unknown>;
 
+/** How people and logs name an endpoint: `socket PATH`, `HOST:PORT`, `[V6]:PORT`. */
+export function describeEndpoint(e: Endpoint): string {
+  if (e.socket !== undefined) return `socket ${e.socket}`;
+  const host = e.host ?? DEFAULT_TCP_HOST;
+  return `${host.includes(':') ? `[${host}]` : host}:${e.port ?? DEFAULT_PORT}`;
+}
+
 export interface Session {
   query(sql: string, params: readonly unknown[], deadline: Deadline): Promise<Row[]>;
   execute(sql: string, params: readonly unknown[], deadline: Deadline): Promise<{ affectedRows: number }>;

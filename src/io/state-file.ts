@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { decodeState, encodeState } from '../core/state-format';
 import type { FailoverState } from '../core/failover-state';
-import type { Deadline } from '../core/deadline';
+import { Deadline } from '../core/deadline';
 import { CheckError, isCheckError } from '../core/errors';
 import { writeFileAtomic } from './atomic-file';
 import { errnoCode } from './errno';
@@ -199,4 +199,30 @@ function keepCopy(path: string): string {
     `state file ${path}: cannot keep a copy of the unusable file before replacing it: ${errnoCode(lastError) ?? String(lastError)}`,
     { cause: lastError },
   );
+}
+
+/** How long recording a hook run may wait for the lock: a probe holds it for at most one check. */
+const RECORD_LOCK_MS = 5_000;
+
+/**
+ * Records a hook run as the state's last one (`status` shows it). Best
+ * effort and bounded: the run is in the log file whatever happens here, and
+ * a state file that is missing or unusable is left as it is.
+ */
+export async function recordHookRun(
+  path: string,
+  identity: string,
+  run: { command: string; event: string; exitCode: number | null; signal: string | null; timedOut: boolean; error?: string; durationMs: number },
+  at: number = Date.now(),
+): Promise<void> {
+  const exit = run.error !== undefined ? `error ${run.error}` : run.timedOut ? 'timeout' : run.exitCode !== null ? String(run.exitCode) : (run.signal ?? 'unknown');
+  try {
+    await withStateLock(path, identity, new Deadline(Date.now() + RECORD_LOCK_MS), async (txn) => {
+      const stored = txn.read();
+      if (stored.kind !== 'ok') return;
+      txn.write({ ...stored.state, hook: { event: run.event, command: run.command, exit, at, durationMs: run.durationMs } });
+    });
+  } catch {
+    // The log line already tells; the state file is for status only.
+  }
 }

@@ -43,6 +43,18 @@ export interface LocalGathered {
   heartbeat?: HeartbeatRead;
   /** Still open when facts.ok, for the stamp; the caller releases it to the source. */
   session?: Session;
+  /** The server's Uptime in seconds, when asked for (the failover state's evidence of a restart). */
+  uptime?: number;
+}
+
+/** Every flavour answers this without a privilege; performance_schema may be off. */
+const UPTIME_SQL = "SHOW GLOBAL STATUS LIKE 'Uptime'";
+
+async function readUptime(session: Session, deadline: Deadline): Promise<number | undefined> {
+  const rows = await session.query(UPTIME_SQL, [], deadline);
+  const value = rows[0]?.['Value'] ?? rows[0]?.['VALUE'];
+  const n = Number(value);
+  return value === undefined || value === null || !Number.isFinite(n) ? undefined : n;
 }
 
 async function readReplicaStatus(session: Session, version: string, deadline: Deadline): Promise<ReplicaChannel[]> {
@@ -82,6 +94,7 @@ export async function gatherLocal(
   node: string | undefined,
   deadline: Deadline,
   wantReplication: (read: HeartbeatRead) => ReplicationRead,
+  wantUptime = false,
 ): Promise<LocalGathered> {
   let session: Session | undefined;
   try {
@@ -101,7 +114,10 @@ export async function gatherLocal(
         replicationError = factError(e, 'local server');
       }
     }
-    return { facts: { ok: true, heartbeat: read.heartbeat, channels, replicationError }, heartbeat: read, session };
+    const uptime = wantUptime ? await readUptime(session, deadline) : undefined;
+    const gathered: LocalGathered = { facts: { ok: true, heartbeat: read.heartbeat, channels, replicationError }, heartbeat: read, session };
+    if (uptime !== undefined) gathered.uptime = uptime;
+    return gathered;
   } catch (e) {
     if (session !== undefined) sessions.release('local', session, true);
     return { facts: { ok: false, error: factError(e, 'local server') } };

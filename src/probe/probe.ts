@@ -8,12 +8,14 @@
  */
 import { Deadline } from '../core/deadline';
 import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts, type PeerFacts } from '../core/decide';
+import type { Actor } from '../core/failover-state';
 import type { HeartbeatRead } from '../core/heartbeat';
 import type { CheckSettings } from '../config/settings';
 import { factError, gatherLocal, gatherPeer, type LocalGathered } from './facts';
 import { autoPeer, peerSourceWarning } from './peer-target';
 import { inMaintenance, maintenanceFacts } from './maintenance';
 import { perCheckSessions, type SessionSource } from './session-source';
+import { holdFailover, peekFailover, type FailoverOutcome, type Stamp } from './failover';
 import { stampHeartbeat, trialStamp } from './stamp';
 
 export interface ProbeOptions {
@@ -28,6 +30,12 @@ export interface ProbeOptions {
   alwaysReadReplication: boolean;
   /** Where the sessions come from (default: a fresh one per probe, closed afterwards). */
   sessions?: SessionSource | undefined;
+  /**
+   * With the failover options set (settings.failover): `write` holds the
+   * state (load-balancer probes, the watcher), `read` only looks (the
+   * plugin, `status`). Ignored when settings.failover is undefined.
+   */
+  failover?: { mode: 'write' | 'read'; actor: Actor } | undefined;
 }
 
 /**
@@ -35,13 +43,18 @@ export interface ProbeOptions {
  * decision (DOWN `error`, TIMEOUT) and the time taken are known.
  */
 export interface ProbeResult {
+  /** What the load balancer is told: the decision table's verdict, through the failover state when there is one. */
   decision: Decision;
+  /** The decision table's own verdict (the same as `decision` without a failover state). */
+  raw: Decision;
   facts: Facts | undefined;
   heartbeat: HeartbeatRead | undefined;
   stamped: boolean;
   /** From the start of the probe; when timed out, from `startedAt`. */
   elapsedMs: number;
   timedOut: boolean;
+  /** The failover state's side of it, when settings.failover is set. */
+  failover?: FailoverOutcome | undefined;
 }
 
 /**
@@ -53,58 +66,94 @@ export const PEER_SHARE = 0.5;
 
 /** Kept back from the timeout for printing the answer after the probe gives up. */
 export const ANSWER_MARGIN_MS = 100;
+/**
+ * Kept back, with a failover state, for the state file: a probe that hits
+ * its deadline still counts as a failed evaluation, recorded within --timeout.
+ */
+export const STATE_MARGIN_MS = 150;
 /** The guard fires this long after the probe's own deadline, so a step's own (more telling) timeout error wins. */
 const GUARD_SLACK_MS = 40;
 
+function holdsState(settings: CheckSettings, opts: ProbeOptions): boolean {
+  return settings.failover !== undefined && opts.failover?.mode === 'write';
+}
+
 /** Probes, settling within `settings.timeoutMs` of `startedAt` (when the process started, for the executables). */
 export async function probe(settings: CheckSettings, opts: ProbeOptions, startedAt: number = Date.now()): Promise<ProbeResult> {
-  const deadline = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
+  const answerBy = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
+  const deadline = holdsState(settings, opts) ? new Deadline(answerBy.at - STATE_MARGIN_MS) : answerBy;
+  const abandoned = { value: false };
   let timer: NodeJS.Timeout | undefined;
   // The last line of defence: should any step ignore its deadline, the answer still goes out in time.
-  const guard = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          decision: errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' }),
-          facts: undefined,
-          heartbeat: undefined,
-          stamped: false,
-          elapsedMs: Date.now() - startedAt,
-          timedOut: true,
-        }),
-      Math.max(0, deadline.remaining()) + GUARD_SLACK_MS,
-    );
+  const guard = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline.remaining()) + GUARD_SLACK_MS);
   });
   try {
-    return await Promise.race([probeWithin(settings, opts, deadline), guard]);
+    const first = await Promise.race([probeWithin(settings, opts, deadline, abandoned), guard]);
+    if (first !== 'timeout') return first;
+    abandoned.value = true;
+    return await timedOut(settings, opts, startedAt, answerBy);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** The probe ran out of time: DOWN `error`, which also counts as a failed evaluation of the failover state. */
+async function timedOut(settings: CheckSettings, opts: ProbeOptions, startedAt: number, answerBy: Deadline): Promise<ProbeResult> {
+  const raw = errorDecision({ code: 'TIMEOUT', message: 'check did not finish within --timeout' });
+  const result: ProbeResult = {
+    decision: raw,
+    raw,
+    facts: undefined,
+    heartbeat: undefined,
+    stamped: false,
+    elapsedMs: Date.now() - startedAt,
+    timedOut: true,
+  };
+  const f = settings.failover;
+  if (f === undefined || opts.failover === undefined) return result;
+  const input = { raw, at: Date.now(), actor: opts.failover.actor };
+  const failover = holdsState(settings, opts) ? await holdFailover(f, input, answerBy, undefined) : peekFailover(f, input);
+  return { ...result, decision: failover.decision, failover, elapsedMs: Date.now() - startedAt };
+}
+
 /** The probe's steps, each bounded by `deadline`. */
-async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadline): Promise<ProbeResult> {
+async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadline, abandoned: { value: boolean }): Promise<ProbeResult> {
   const started = Date.now();
-  const done = (decision: Decision, facts?: Facts, heartbeat?: HeartbeatRead, stamped = false): ProbeResult => ({
-    decision,
-    facts,
-    heartbeat,
-    stamped,
+  const f = opts.failover === undefined ? undefined : s.failover;
+  const done = (raw: Decision, extra: Partial<ProbeResult> = {}): ProbeResult => ({
+    decision: raw,
+    raw,
+    facts: undefined,
+    heartbeat: undefined,
+    stamped: false,
     elapsedMs: Date.now() - started,
     timedOut: false,
+    ...extra,
   });
 
   if (inMaintenance(s)) {
     const facts = maintenanceFacts();
-    return done(decide(facts, s.thresholds), facts);
+    const raw = decide(facts, s.thresholds);
+    if (f === undefined || opts.failover === undefined) return done(raw, { facts });
+    const failover = await stateStep(s, opts, raw, undefined, deadline, abandoned, undefined);
+    return done(raw, { facts, decision: failover.decision, failover });
   }
 
   const sessions = opts.sessions ?? perCheckSessions(s);
   const peerDeadline = deadline.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
-  const localPromise = gatherLocal(sessions, s.table, s.node, deadline, (read) => {
-    if (isStale(read.heartbeat, s.thresholds.fresh)) return 'required';
-    return opts.alwaysReadReplication || s.peerAuto !== undefined ? 'optional' : 'skip';
-  });
+  const localPromise = gatherLocal(
+    sessions,
+    s.table,
+    s.node,
+    deadline,
+    (read) => {
+      if (isStale(read.heartbeat, s.thresholds.fresh)) return 'required';
+      return opts.alwaysReadReplication || s.peerAuto !== undefined ? 'optional' : 'skip';
+    },
+    // The evidence of a restart while nothing probed: only manual failback acts on it.
+    f?.policy.failback === 'manual',
+  );
   let local: LocalGathered;
   let peer: PeerFacts;
   if (s.peerAuto === undefined) {
@@ -116,28 +165,83 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
     peer = 'code' in target ? { configured: false, unresolved: target } : await gatherPeer(sessions, target, peerDeadline);
   }
   const facts: Facts = { maintenance: false, local: local.facts, peer };
-  let decision = decide(facts, s.thresholds);
+  let raw = decide(facts, s.thresholds);
   if (s.peer?.host !== undefined && local.facts.ok) {
     const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
-    if (warning !== undefined) decision.warnings.push(warning);
+    if (warning !== undefined) raw.warnings.push(warning);
   }
 
   let stamped = false;
   let stampFailed = false;
+  const session = local.session;
+  const heartbeat = local.heartbeat;
+  // The stamp (or, read-only, its rolled-back trial), resolving with its failure.
+  const stampStep: Stamp | undefined =
+    session === undefined || heartbeat === undefined || (!opts.stamp && opts.trialStamp !== true)
+      ? undefined
+      : async () => {
+          try {
+            if (opts.stamp) {
+              await stampHeartbeat(session, s.table, heartbeat, deadline);
+              stamped = true;
+            } else await trialStamp(session, s.table, heartbeat, deadline);
+            return undefined;
+          } catch (e) {
+            stampFailed = true;
+            return factError(e);
+          }
+        };
   try {
-    if (decision.stamp && local.session !== undefined && local.heartbeat !== undefined) {
-      if (opts.stamp) {
-        await stampHeartbeat(local.session, s.table, local.heartbeat, deadline);
-        stamped = true;
-      } else if (opts.trialStamp === true) {
-        await trialStamp(local.session, s.table, local.heartbeat, deadline);
+    if (f === undefined) {
+      if (raw.stamp && stampStep !== undefined) {
+        const failed = await stampStep();
+        if (failed !== undefined) raw = afterStampFailure(raw, failed);
       }
+      return done(raw, { facts, heartbeat, stamped });
     }
-  } catch (e) {
-    stampFailed = true;
-    decision = afterStampFailure(decision, factError(e));
+    const failover = await stateStep(s, opts, raw, restartEvidence(local), deadline, abandoned, stampStep);
+    return done(raw, { facts, heartbeat, stamped, decision: failover.decision, failover });
   } finally {
-    if (local.session !== undefined) sessions.release('local', local.session, stampFailed);
+    if (session !== undefined) sessions.release('local', session, stampFailed);
   }
-  return done(decision, facts, local.heartbeat, stamped);
+}
+
+/**
+ * The failover state's step: held (locked, written, stamping inside) for
+ * `write`, looked at for `read`, whose trial stamp runs only when the
+ * answer would be UP, as the real one would.
+ */
+async function stateStep(
+  s: CheckSettings,
+  opts: ProbeOptions,
+  raw: Decision,
+  evidence: string | undefined,
+  deadline: Deadline,
+  abandoned: { value: boolean },
+  stampStep: Stamp | undefined,
+): Promise<FailoverOutcome> {
+  const f = s.failover;
+  const mode = opts.failover;
+  if (f === undefined || mode === undefined) throw new Error('stateStep without a failover state');
+  const input = { raw, at: Date.now(), restartEvidence: evidence, actor: mode.actor };
+  if (mode.mode === 'write' && !abandoned.value) {
+    return holdFailover(f, input, new Deadline(deadline.at + STATE_MARGIN_MS), stampStep);
+  }
+  const peek = peekFailover(f, input);
+  if (peek.decision.verdict !== 'UP' || !raw.stamp || stampStep === undefined) return peek;
+  const failed = await stampStep();
+  if (failed === undefined) return peek;
+  return peekFailover(f, { ...input, raw: afterStampFailure(raw, failed) });
+}
+
+/**
+ * The local server restarted since its last stamp (Uptime below the
+ * heartbeat's age): the node was out of service while nothing probed it.
+ */
+function restartEvidence(local: LocalGathered): string | undefined {
+  const uptime = local.uptime;
+  if (uptime === undefined || !local.facts.ok) return undefined;
+  const hb = local.facts.heartbeat;
+  if (hb.state !== 'ok' || hb.age === null || uptime >= hb.age) return undefined;
+  return `the server restarted ${uptime} s ago, after its last stamp ${hb.age} s ago`;
 }

@@ -214,7 +214,7 @@ describe('the detached hook job', () => {
     const logFile = path.join(dir, 'job.log');
     const pid = startDetachedHooks({
       commands: [],
-      event: { event: 'down', node: 'db1', peer: 'db2', from: 'up', to: 'down', reason: 'test', lag: null, time: Date.now(), actor: 'probe' },
+      events: [{ event: 'down', node: 'db1', peer: 'db2', from: 'up', to: 'down', reason: 'test', lag: null, time: Date.now(), actor: 'probe' }],
       timeoutMs: 5_000,
       logFile,
       tool: 'e2e',

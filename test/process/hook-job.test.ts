@@ -31,7 +31,7 @@ function writeHook(name: string, body: string): string {
 }
 
 function job(over: Partial<HookJob>): HookJob {
-  return { commands: [], event: EVENT, timeoutMs: 10_000, tool: 'test-tool', ...over };
+  return { commands: [], events: [EVENT], timeoutMs: 10_000, tool: 'test-tool', ...over };
 }
 
 function lines(file: string): string[] {
