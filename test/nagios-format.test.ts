@@ -9,14 +9,13 @@ import {
   EXIT_CODE,
   evaluate,
   formatOutput,
-  formatPerfdatum,
   parseTimeoutOption,
-  perfLabel,
   unknownOutput,
   worstState,
   type PluginReport,
   type PluginThresholds,
 } from '../src/answers/nagios';
+import { formatPerfdatum, perfLabel } from '../src/answers/perfdata';
 import { parseRange } from '../src/answers/range';
 import { CheckError } from '../src/core/errors';
 
