@@ -9,7 +9,8 @@
  * a full run (no files named) also runs `npm run lint` and fails if it does.
  *
  *   npm test                                  all tests (test/**\/*.test.ts, compiled) and the lint
- *   npm test -- dist/test/pair.test.js        just these files (test/x.test.ts also accepted)
+ *   npm run test:unit                         (--unit) test/unit/ only: tsc, no apt, no MariaDB, no bundles
+ *   npm test -- dist/test/pair/harness.test.js  just these files (test/x.test.ts also accepted)
  *   npm test -- --test-name-pattern=freeze    node --test options pass through
  *
  * Environment handed to the tests:
@@ -37,15 +38,15 @@ const PREREQUISITES = [
   { command: 'mariadb-install-db', package: 'mariadb-server' },
   { command: 'my_print_defaults', package: 'mariadb-client' },
   { command: 'mariadb', package: 'mariadb-client' },
-  // End-to-end tests with the real clients (test/e2e-*.test.ts).
+  // End-to-end tests with the real clients (test/e2e/).
   { command: 'snmpd', package: 'snmpd' },
   { command: 'snmpget', package: 'snmp' },
   { command: 'haproxy', package: 'haproxy' },
-  // test/e2e-services.test.ts runs the shipped xinetd and systemd files.
+  // test/e2e/services.test.ts runs the shipped xinetd and systemd files.
   { command: 'xinetd', package: 'xinetd' },
   { command: 'systemd-analyze', package: 'systemd' },
   { command: 'systemd-socket-activate', package: 'systemd' },
-  // icinga2 daemon -C validates nagios/icinga2/*.conf (test/nagios-config.test.ts).
+  // icinga2 daemon -C validates nagios/icinga2/*.conf (test/e2e/nagios-configs.test.ts).
   { command: 'icinga2', package: 'icinga2-bin' },
   // promtool checks /metrics, prometheus/*.yml and runs the alert unit tests; a
   // real prometheus scrapes /metrics (test/e2e/promtool.test.ts, prometheus-scrape.test.ts).
@@ -129,7 +130,7 @@ function lint() {
   return r.status === 0;
 }
 
-function build() {
+function tsc() {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
   if (r.error) fail(`could not run tsc: ${r.error.message}`);
@@ -143,6 +144,10 @@ function build() {
     }
     fail(`tsc failed (exit ${r.status})`);
   }
+}
+
+function build() {
+  tsc();
   // The executables' tests must run what gets installed: the bundles and their
   // code caches (scripts/build.js), not the tsc output the shims fall back to.
   const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js'), '--no-tsc'], { cwd: ROOT, encoding: 'utf8' });
@@ -155,8 +160,8 @@ function build() {
   }
 }
 
-/** dist/test/**\/*.test.js whose source test/**\/*.test.ts exists (ignores stale compiled files). */
-function discoverTests() {
+/** dist/<dir>/**\/*.test.js whose source <dir>/**\/*.test.ts exists (ignores stale compiled files). */
+function discoverTests(dir) {
   const out = [];
   const walk = (dir) => {
     let entries;
@@ -177,7 +182,7 @@ function discoverTests() {
       }
     }
   };
-  walk(path.join(ROOT, 'test'));
+  walk(path.join(ROOT, dir));
   return out.sort();
 }
 
@@ -315,10 +320,20 @@ function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  const args = process.argv.slice(2).map(mapArg);
+  // --unit: the pure tests only, which need neither system packages, nor MariaDB, nor the bundles.
+  const unit = process.argv.includes('--unit');
+  const args = process.argv
+    .slice(2)
+    .filter((a) => a !== '--unit')
+    .map(mapArg);
   const hasFiles = args.some((a) => !a.startsWith('-'));
   // A full run is what CI runs: the lint belongs to it. A run of named files is a developer's loop.
-  const lintPassed = hasFiles ? true : lint();
+  const lintPassed = hasFiles || unit ? true : lint();
+  if (unit) {
+    tsc();
+    log(`compiled in ${Date.now() - t0} ms`);
+    return startRunner(t0, args, hasFiles, lintPassed, { dir: path.join('test', 'unit'), env: {} });
+  }
   ensurePrerequisites();
   build();
   log(`built in ${Date.now() - t0} ms`);
@@ -344,21 +359,23 @@ function main() {
     fail(`mariadb-install-db failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout}\n${r.stderr}`);
   }
   log(`template datadir ready in ${Date.now() - t1} ms: ${template}`);
+  startRunner(t0, args, hasFiles, lintPassed, {
+    dir: 'test',
+    env: { MFC_TEST_RUN_DIR: runDir, MFC_TEST_TEMPLATE_DATADIR: template, MFC_TEST_MARIADBD: findExecutable('mariadbd') },
+  });
+}
 
-  const files = hasFiles ? [] : discoverTests();
-  if (!hasFiles && files.length === 0) fail('no test files found (test/**/*.test.ts)');
+/** Runs node:test on the named files, or on every test under `suite.dir`; exits with its status. */
+function startRunner(t0, args, hasFiles, lintPassed, suite) {
+  const files = hasFiles ? [] : discoverTests(suite.dir);
+  if (!hasFiles && files.length === 0) fail(`no test files found (${suite.dir}/**/*.test.ts)`);
 
   const timeout = Number(process.env.MFC_TEST_TIMEOUT_MS) || 180_000;
   // Options before files: node 20 takes anything after the first file for a file.
   const options = args.filter((a) => a.startsWith('-'));
   const fileArgs = args.filter((a) => !a.startsWith('-'));
   const nodeArgs = ['--test', '--test-concurrency=1', `--test-timeout=${timeout}`, ...options, ...fileArgs, ...files];
-  const env = {
-    ...process.env,
-    MFC_TEST_RUN_DIR: runDir,
-    MFC_TEST_TEMPLATE_DATADIR: template,
-    MFC_TEST_MARIADBD: findExecutable('mariadbd'),
-  };
+  const env = { ...process.env, ...suite.env };
   // Own process group, so that on a signal we can stop the runner and the
   // test-file processes it spawned in one go.
   runner = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });

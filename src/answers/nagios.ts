@@ -1,7 +1,10 @@
 /**
- * The Nagios/Icinga view of a check (design.md section 3), pure: from the
- * facts and the LB decision to a plugin state, a one-line summary, detail
- * lines and performance data, and the formatting of all that.
+ * The Nagios/Icinga view of a check (docs/design.md, "The Nagios states"),
+ * pure: from the facts and the LB decision to a plugin state, a one-line
+ * summary, detail lines and performance data (perfdata.ts), and the
+ * formatting of all that. evaluate() adds up one part per fact: the local
+ * server, the peer, the heartbeat's age, the replication channels and the
+ * load balancer's verdict.
  *
  * - CRITICAL: local unreachable or auth failure; replication stopped/broken
  *   while the peer is up; lag beyond -c; the LB verdict would be DOWN for any
@@ -21,12 +24,16 @@ import {
   LOCAL_FAILURE_REASONS,
   selectChannels,
   type Decision,
-  type Facts,
+  type Heartbeat,
+  type LocalFacts,
+  type PeerFacts,
 } from '../core/decide';
-import type { HeartbeatRead } from '../core/heartbeat';
-import { describeRange, rangeAlerts, type Range } from './range';
-import { isChannelRunning, type ReplicaChannel } from '../core/replica-status';
 import { CheckError } from '../core/errors';
+import type { HeartbeatRead } from '../core/heartbeat';
+import { isChannelRunning, type ReplicaChannel } from '../core/replica-status';
+import type { ProbeResult } from '../probe/probe';
+import { formatNumber, formatPerfdatum, type Perfdatum } from './perfdata';
+import { describeRange, rangeAlerts, type Range } from './range';
 
 export type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 
@@ -74,26 +81,16 @@ export interface PluginThresholds {
   timeoutSeconds: number;
 }
 
-export interface PluginInput {
-  decision: Decision;
-  /** Undefined when the check did not get as far as facts (an internal error). */
-  facts: Facts | undefined;
-  heartbeat?: HeartbeatRead | undefined;
-  elapsedMs: number;
-  /** The hard guard fired: the check did not finish within -t. */
-  timedOut?: boolean;
-}
-
-export interface Perfdatum {
-  label: string;
-  /** null: could not be determined (printed as U). */
-  value: number | null;
-  uom?: string;
-  warn?: string | undefined;
-  crit?: string | undefined;
-  min?: number | undefined;
-  max?: number | undefined;
-}
+/**
+ * What the plugin judges: a probe's result (src/probe/probe.ts). `facts` is
+ * undefined when the probe did not get as far (an internal error, or
+ * `timedOut`: it did not finish within -t).
+ */
+export type PluginInput = Pick<ProbeResult, 'decision' | 'facts' | 'elapsedMs'> &
+  Partial<Pick<ProbeResult, 'heartbeat' | 'timedOut'>> & {
+    /** The failover state, when the failover options are set (src/core/failover-state.ts describeState). */
+    failoverState?: { state: string; since: number; evidence: string; ends: string } | undefined;
+  };
 
 export interface Problem {
   state: NagiosState;
@@ -117,11 +114,6 @@ export function lagLabel(c: ReplicaChannel): string {
   return c.name === '' ? 'lag' : `lag_${c.name}`;
 }
 
-function formatNumber(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  return String(Math.round(n * 1000) / 1000);
-}
-
 function describeThresholds(name: string, w: Range | undefined, c: Range | undefined): string | undefined {
   const parts: string[] = [];
   if (w) parts.push(`warning ${w.text} (${describeRange(w)})`);
@@ -136,163 +128,204 @@ export function rangeState(value: number, w: Range | undefined, c: Range | undef
   return 'OK';
 }
 
-export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport {
+/** One part of the report: what one fact contributes, in the order it is reported. */
+interface Part {
+  problems: Problem[];
+  details: string[];
+  perfdata: Perfdatum[];
+}
+
+const NOTHING: Part = { problems: [], details: [], perfdata: [] };
+
+function problem(state: NagiosState, text: string): Problem {
+  return { state, text };
+}
+
+/** The local server: reachable (its identity), or the problem that it is not. */
+function localServerPart(local: LocalFacts, hb: HeartbeatRead | undefined, t: PluginThresholds): Part {
+  if (!local.ok) {
+    const p =
+      local.error.code === 'TIMEOUT'
+        ? problem(t.timeoutState, `timeout after ${formatNumber(t.timeoutSeconds)} s: ${local.error.message}`)
+        : problem('CRITICAL', local.error.message);
+    return { problems: [p], details: [local.error.message], perfdata: [] };
+  }
+  const line = hb
+    ? `local server: ${hb.version}, server_id ${hb.serverId}; heartbeat ${hb.keyed ? `row of node '${hb.node}'` : 'one-row table'}: ${describeHeartbeat(local.heartbeat)}`
+    : `local server reachable; ${describeHeartbeat(local.heartbeat)}`;
+  return { problems: [], details: [line], perfdata: [] };
+}
+
+/**
+ * The peer: WARNING when unreachable (this node serves alone). A peer that
+ * refuses us is alive (reachable 1); its refusal is one of the decision's
+ * warnings (warningsPart).
+ */
+function peerPart(peer: PeerFacts): Part {
+  if (!peer.configured) {
+    const none = peer.unresolved !== undefined ? `peer: none: ${peer.unresolved.message}` : 'peer: none configured';
+    return { problems: [], details: [none], perfdata: [] };
+  }
+  const down = !peer.ok && !peer.reachable;
+  const reachable: Perfdatum = { label: 'peer_reachable', value: down ? 0 : 1, min: 0, max: 1 };
+  if (peer.ok) return { problems: [], details: ['peer: reachable'], perfdata: [reachable] };
+  if (!down) return { problems: [], details: [`peer: refused: ${peer.error.message}`], perfdata: [reachable] };
+  return {
+    problems: [problem('WARNING', `peer unreachable, serving alone: ${peer.error.message}`)],
+    details: [`peer: unreachable: ${peer.error.message}`],
+    perfdata: [reachable],
+  };
+}
+
+/**
+ * What did not decide the verdict but must be seen: a refusing peer, a
+ * --peer that is not the replication source, a replica status that cannot
+ * be read while the heartbeat is fresh.
+ */
+function warningsPart(decision: Decision): Part {
+  return { problems: decision.warnings.map((w) => problem('WARNING', w)), details: [], perfdata: [] };
+}
+
+/** The failover state: WARNING while a change is held back, CRITICAL while latched. */
+function failoverPart(f: PluginInput['failoverState']): Part {
+  if (f === undefined) return NOTHING;
+  const since = new Date(f.since).toISOString();
+  const line = `failover state ${f.state} since ${since}${f.evidence ? `: ${f.evidence}` : ''}; ends: ${f.ends}`;
+  const state: NagiosState | undefined =
+    f.state === 'failed' ? 'CRITICAL' : f.state === 'failing' || f.state === 'recovering' ? 'WARNING' : undefined;
+  return {
+    problems: state === undefined ? [] : [problem(state, `failover state ${f.state} since ${since}: ${f.ends}`)],
+    details: [line],
+    perfdata: [],
+  };
+}
+
+/** The heartbeat's age: always in perfdata, judged only against the ranges given. */
+function heartbeatPart(hb: Heartbeat, t: PluginThresholds): Part {
+  const problems: Problem[] = [];
+  const age = hb.state === 'ok' || hb.state === 'future' ? hb.age : null;
+  const perfdata: Perfdatum[] = [
+    { label: 'heartbeat_age', value: age, uom: 's', warn: t.heartbeatWarning?.text, crit: t.heartbeatCritical?.text },
+  ];
+  if (t.heartbeatWarning || t.heartbeatCritical) {
+    if (age === null) {
+      problems.push(problem(t.heartbeatCritical ? 'CRITICAL' : 'WARNING', describeHeartbeat(hb)));
+    } else {
+      const s = rangeState(age, t.heartbeatWarning, t.heartbeatCritical);
+      if (s !== 'OK') {
+        const r = s === 'CRITICAL' ? t.heartbeatCritical : t.heartbeatWarning;
+        problems.push(problem(s, `heartbeat age ${formatNumber(age)} s (${s.toLowerCase()} ${r?.text})`));
+      }
+    }
+  }
+  const thresholds = describeThresholds('heartbeat age', t.heartbeatWarning, t.heartbeatCritical);
+  return { problems, details: thresholds ? [thresholds] : [], perfdata };
+}
+
+/** Replication, channel by channel (or the one --channel names); the worst one decides. */
+function channelsPart(all: readonly ReplicaChannel[], t: PluginThresholds, peerDown: boolean): Part {
   const problems: Problem[] = [];
   const details: string[] = [];
   const perfdata: Perfdatum[] = [];
-  const { decision, facts } = input;
-  const add = (state: NagiosState, text: string): void => {
-    problems.push({ state, text });
-  };
-  const checkTime: Perfdatum = { label: 'time', value: input.elapsedMs / 1000, uom: 's', min: 0 };
-
-  if (input.timedOut) {
-    add(t.timeoutState, `check timed out after ${formatNumber(t.timeoutSeconds)} s`);
-    return finish(problems, details, [checkTime], undefined);
+  const channels = selectChannels(all, t.channel);
+  if (all.length === 0) details.push('replication: none configured');
+  if (t.channel !== undefined && channels.length === 0) {
+    problems.push(problem('CRITICAL', `replication channel '${t.channel}' not configured`));
   }
-  if (facts === undefined) {
-    add('UNKNOWN', decision.detail);
-    details.push(...decision.steps.map((s) => `decision: ${s}`));
-    return finish(problems, details, [checkTime], undefined);
-  }
-
-  if (facts.maintenance) {
-    add('WARNING', 'maintenance file present, the load balancer is told DOWN');
-    details.push(...decision.steps.map((s) => `decision: ${s}`));
-    return finish(problems, details, [checkTime], decision);
-  }
-
-  // The local server.
-  const local = facts.local;
-  if (!local.ok) {
-    if (local.error.code === 'TIMEOUT') {
-      add(t.timeoutState, `timeout after ${formatNumber(t.timeoutSeconds)} s: ${local.error.message}`);
-    } else {
-      add('CRITICAL', local.error.message);
-    }
-    details.push(local.error.message);
-  } else {
-    const hb = input.heartbeat;
-    details.push(
-      hb
-        ? `local server: ${hb.version}, server_id ${hb.serverId}; heartbeat ${hb.keyed ? `row of node '${hb.node}'` : 'one-row table'}: ${describeHeartbeat(local.heartbeat)}`
-        : `local server reachable; ${describeHeartbeat(local.heartbeat)}`,
-    );
-  }
-
-  // The peer.
-  const peer = facts.peer;
-  const peerDown = peer.configured && !peer.ok && !peer.reachable;
-  if (peer.configured) {
-    if (!peer.ok && !peer.reachable) {
-      add('WARNING', `peer unreachable, serving alone: ${peer.error.message}`);
-      details.push(`peer: unreachable: ${peer.error.message}`);
-    } else if (!peer.ok) {
-      // Reported with the decision's warnings below: alive, but refusing us.
-      details.push(`peer: refused: ${peer.error.message}`);
-    } else {
-      details.push('peer: reachable');
-    }
-    perfdata.push({ label: 'peer_reachable', value: peerDown ? 0 : 1, min: 0, max: 1 });
-  } else {
-    details.push(peer.unresolved !== undefined ? `peer: none: ${peer.unresolved.message}` : 'peer: none configured');
-  }
-  // What did not decide the verdict but must be seen: a refusing peer, a
-  // --peer that is not the replication source, a replica status that cannot
-  // be read while the heartbeat is fresh.
-  for (const w of decision.warnings) add('WARNING', w);
-
-  if (local.ok) {
-    // The heartbeat age: only judged when a range is given.
-    const hb = local.heartbeat;
-    const age = hb.state === 'ok' || hb.state === 'future' ? hb.age : null;
-    perfdata.unshift({
-      label: 'heartbeat_age',
-      value: age,
-      uom: 's',
-      warn: t.heartbeatWarning?.text,
-      crit: t.heartbeatCritical?.text,
-    });
-    if (t.heartbeatWarning || t.heartbeatCritical) {
-      if (age === null) {
-        add(t.heartbeatCritical ? 'CRITICAL' : 'WARNING', describeHeartbeat(hb));
-      } else {
-        const s = rangeState(age, t.heartbeatWarning, t.heartbeatCritical);
-        if (s !== 'OK') {
-          const r = s === 'CRITICAL' ? t.heartbeatCritical : t.heartbeatWarning;
-          add(s, `heartbeat age ${formatNumber(age)} s (${s.toLowerCase()} ${r?.text})`);
-        }
+  for (const c of channels) {
+    perfdata.push({ label: lagLabel(c), value: c.lag, uom: 's', warn: t.lagWarning?.text, crit: t.lagCritical?.text, min: 0 });
+    let state: NagiosState = 'OK';
+    if (!isChannelRunning(c)) {
+      // With the peer down, a replica I/O thread that cannot connect is the
+      // expected consequence (already a WARNING); a stopped SQL thread is not.
+      state = peerDown && c.sqlRunning === 'Yes' ? 'WARNING' : 'CRITICAL';
+      problems.push(problem(state, `replication not running: ${describeChannel(c)}`));
+    } else if (c.lag !== null) {
+      state = rangeState(c.lag, t.lagWarning, t.lagCritical);
+      if (state !== 'OK') {
+        const r = state === 'CRITICAL' ? t.lagCritical : t.lagWarning;
+        problems.push(problem(state, `${channelLabel(c)} lag ${formatNumber(c.lag)} s (${state.toLowerCase()} ${r?.text})`));
       }
     }
-    const hbt = describeThresholds('heartbeat age', t.heartbeatWarning, t.heartbeatCritical);
-    if (hbt) details.push(hbt);
-
-    // Replication, channel by channel; the worst one decides.
-    const channels = selectChannels(local.channels, t.channel);
-    if (local.channels.length === 0) details.push('replication: none configured');
-    if (t.channel !== undefined && channels.length === 0) {
-      add('CRITICAL', `replication channel '${t.channel}' not configured`);
-    }
-    const lagPerf: Perfdatum[] = [];
-    for (const c of channels) {
-      lagPerf.push({
-        label: lagLabel(c),
-        value: c.lag,
-        uom: 's',
-        warn: t.lagWarning?.text,
-        crit: t.lagCritical?.text,
-        min: 0,
-      });
-      let state: NagiosState = 'OK';
-      if (!isChannelRunning(c)) {
-        // With the peer down, a replica I/O thread that cannot connect is the
-        // expected consequence (already a WARNING); a stopped SQL thread is not.
-        state = peerDown && c.sqlRunning === 'Yes' ? 'WARNING' : 'CRITICAL';
-        add(state, `replication not running: ${describeChannel(c)}`);
-      } else if (c.lag !== null) {
-        state = rangeState(c.lag, t.lagWarning, t.lagCritical);
-        if (state !== 'OK') {
-          const r = state === 'CRITICAL' ? t.lagCritical : t.lagWarning;
-          add(state, `${channelLabel(c)} lag ${formatNumber(c.lag)} s (${state.toLowerCase()} ${r?.text})`);
-        }
-      }
-      details.push(`${describeChannel(c)}${c.sqlDelay > 0 ? `, delay ${c.sqlDelay} s` : ''}: ${state}`);
-      if (c.lastIoErrno !== 0 || c.lastIoError !== '') details.push(`  last IO error ${c.lastIoErrno}: ${c.lastIoError}`);
-      if (c.lastSqlErrno !== 0 || c.lastSqlError !== '') details.push(`  last SQL error ${c.lastSqlErrno}: ${c.lastSqlError}`);
-    }
-    perfdata.unshift(...lagPerf);
-    const lt = describeThresholds('lag', t.lagWarning, t.lagCritical);
-    if (lt) details.push(lt);
+    details.push(`${describeChannel(c)}${c.sqlDelay > 0 ? `, delay ${c.sqlDelay} s` : ''}: ${state}`);
+    if (c.lastIoErrno !== 0 || c.lastIoError !== '') details.push(`  last IO error ${c.lastIoErrno}: ${c.lastIoError}`);
+    if (c.lastSqlErrno !== 0 || c.lastSqlError !== '') details.push(`  last SQL error ${c.lastSqlErrno}: ${c.lastSqlError}`);
   }
+  const thresholds = describeThresholds('lag', t.lagWarning, t.lagCritical);
+  if (thresholds) details.push(thresholds);
+  return { problems, details, perfdata };
+}
 
-  // What the load balancer would be told (computed without stamping).
-  // Rows already reported above in their own words are not repeated.
+/**
+ * What the load balancer would be told (computed without stamping): CRITICAL
+ * when DOWN, unless a row already reported above in its own words decided
+ * it. `said`: the summary then does not repeat the verdict.
+ */
+function lbVerdictPart(decision: Decision, t: PluginThresholds): Part & { said: boolean } {
   const alreadySaid =
     decision.reason === 'maintenance' ||
     LOCAL_FAILURE_REASONS.has(decision.reason) ||
+    // The failover state's own answers are reported by failoverPart, with their state.
+    decision.reason === 'holding-down' ||
+    decision.reason === 'awaiting-recover' ||
     decision.reason === 'replication-stopped' ||
     (decision.reason === 'not-a-replica' && t.channel !== undefined);
-  let lbSaid = false;
-  if (decision.verdict === 'DOWN' && !alreadySaid) {
-    add('CRITICAL', `the load balancer would be told DOWN (${decision.reason}): ${decision.detail}`);
-    lbSaid = true;
-  }
-  details.push(...decision.steps.map((s) => `decision: ${s}`));
+  const said = decision.verdict === 'DOWN' && !alreadySaid;
+  return {
+    problems: said ? [problem('CRITICAL', `the load balancer would be told DOWN (${decision.reason}): ${decision.detail}`)] : [],
+    details: decisionPath(decision),
+    perfdata: [],
+    said,
+  };
+}
 
-  perfdata.push(checkTime);
-  const okParts: string[] = [];
-  if (local.ok) {
-    const channels = selectChannels(local.channels, t.channel);
-    if (channels.length === 0) okParts.push('no replication configured');
-    else {
-      const lags = channels.map((c) => c.lag).filter((l): l is number => l !== null);
-      const running = channels.length === 1 ? 'replication running' : `${channels.length} channels running`;
-      okParts.push(lags.length > 0 ? `${running}, lag ${formatNumber(Math.max(...lags))} s` : running);
-    }
-    okParts.push(describeHeartbeat(local.heartbeat));
-    if (facts.peer.configured) okParts.push('peer reachable');
+function decisionPath(decision: Decision): string[] {
+  return decision.steps.map((s) => `decision: ${s}`);
+}
+
+/** The summary when nothing is wrong: replication, heartbeat, peer. */
+function okParts(channels: readonly ReplicaChannel[], hb: Heartbeat, peer: PeerFacts, t: PluginThresholds): string[] {
+  const parts: string[] = [];
+  const selected = selectChannels(channels, t.channel);
+  if (selected.length === 0) parts.push('no replication configured');
+  else {
+    const lags = selected.map((c) => c.lag).filter((l): l is number => l !== null);
+    const running = selected.length === 1 ? 'replication running' : `${selected.length} channels running`;
+    parts.push(lags.length > 0 ? `${running}, lag ${formatNumber(Math.max(...lags))} s` : running);
   }
-  return finish(problems, details, perfdata, lbSaid ? undefined : decision, okParts);
+  parts.push(describeHeartbeat(hb));
+  if (peer.configured) parts.push('peer reachable');
+  return parts;
+}
+
+export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport {
+  const { decision, facts } = input;
+  const checkTime: Perfdatum = { label: 'time', value: input.elapsedMs / 1000, uom: 's', min: 0 };
+  if (input.timedOut) {
+    return finish([problem(t.timeoutState, `check timed out after ${formatNumber(t.timeoutSeconds)} s`)], [], [checkTime], undefined);
+  }
+  if (facts === undefined) return finish([problem('UNKNOWN', decision.detail)], decisionPath(decision), [checkTime], undefined);
+  if (facts.maintenance) {
+    const maintenance = problem('WARNING', 'maintenance file present, the load balancer is told DOWN');
+    return finish([maintenance], decisionPath(decision), [checkTime], decision);
+  }
+
+  const local = facts.local;
+  const server = localServerPart(local, input.heartbeat, t);
+  const peer = peerPart(facts.peer);
+  const heartbeat = local.ok ? heartbeatPart(local.heartbeat, t) : NOTHING;
+  const peerDown = facts.peer.configured && !facts.peer.ok && !facts.peer.reachable;
+  const channels = local.ok ? channelsPart(local.channels, t, peerDown) : NOTHING;
+  const lb = lbVerdictPart(decision, t);
+  const parts = [server, peer, warningsPart(decision), heartbeat, channels, failoverPart(input.failoverState), lb];
+  return finish(
+    parts.flatMap((p) => p.problems),
+    parts.flatMap((p) => p.details),
+    // Perfdata in the order graphs have always had: lag, heartbeat age, peer, time.
+    [...channels.perfdata, ...heartbeat.perfdata, ...peer.perfdata, checkTime],
+    lb.said ? undefined : decision,
+    local.ok ? okParts(local.channels, local.heartbeat, facts.peer, t) : [],
+  );
 }
 
 function finish(
@@ -310,28 +343,6 @@ function finish(
     summary = summary === '' ? lb : `${summary}; ${lb}`;
   }
   return { state, summary, problems: ordered, details, perfdata };
-}
-
-/**
- * Quotes a perfdata label: single quotes always (the Icinga guidelines ask
- * for them), a quote inside doubled; '=' cannot be escaped, so it becomes '_'.
- */
-export function perfLabel(label: string): string {
-  return `'${label.replace(/=/g, '_').replace(/'/g, "''")}'`;
-}
-
-/** `'label'=value[UOM];[warn];[crit];[min];[max]`, trailing empty fields dropped. */
-export function formatPerfdatum(p: Perfdatum): string {
-  const value = p.value === null ? 'U' : `${formatNumber(p.value)}${p.uom ?? ''}`;
-  const fields = [
-    value,
-    p.warn ?? '',
-    p.crit ?? '',
-    p.min === undefined ? '' : formatNumber(p.min),
-    p.max === undefined ? '' : formatNumber(p.max),
-  ];
-  while (fields.length > 1 && fields[fields.length - 1] === '') fields.pop();
-  return `${perfLabel(p.label)}=${fields.join(';')}`;
 }
 
 /** Plugin text may not contain '|' (it starts perfdata) nor break lines where we did not mean to. */

@@ -12,6 +12,7 @@ import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
 import { appendLogLine } from '../io/log-file';
 import { probe } from '../probe/probe';
+import { describeState } from '../core/failover-state';
 import { EXIT_CODE, evaluate, formatOutput, parseTimeoutOption, unknownOutput, type PluginThresholds } from '../answers/nagios';
 import { parseRange, type Range } from '../answers/range';
 import { VERSION } from './executable';
@@ -134,8 +135,16 @@ export async function runPlugin(command: { args: ParsedArgs; verbose: boolean },
   const settings = checkSettings(withValue(o, 'timeout', timeout.seconds));
   const t: PluginThresholds = { ...thresholds, channel: settings.thresholds.channel, timeoutSeconds: settings.timeoutMs / 1000 };
 
-  const result = await probe(settings, { stamp: false, trialStamp: true, alwaysReadReplication: true }, startedAt);
-  const report = evaluate(result, t);
+  const result = await probe(
+    settings,
+    { stamp: false, trialStamp: true, alwaysReadReplication: true, failover: { mode: 'read', actor: 'probe' } },
+    startedAt,
+  );
+  const state = result.failover?.state;
+  const policy = settings.failover?.policy;
+  const failoverState = state === undefined || policy === undefined ? undefined : describeState(state, policy, Date.now());
+  const report = evaluate({ ...result, failoverState }, t);
+  for (const note of result.failover?.notes ?? []) report.details.push(`state file: ${note}`);
   if (command.verbose) {
     report.details.push(
       `option files read: ${o.filesRead.length > 0 ? o.filesRead.join(', ') : 'none'}`,

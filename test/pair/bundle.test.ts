@@ -1,0 +1,294 @@
+/**
+ * The bundled executables (scripts/build.js) and how the bin/ shims load
+ * them (launcher/bundle-loader.ts): the bundle must answer exactly like the tsc
+ * output, and every way the code cache or the bundle can be wrong (missing,
+ * from another build or Node, rejected by V8, damaged, unwritable) must still
+ * give the right answer with nothing on stderr.
+ *
+ * Each case runs in its own copy of a package built here from the current
+ * tsc output (`npm test` runs tsc only, after which the shims rightly do not
+ * use the worktree's own dist/bundle: it may be stale).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE_ID_PREFIX } from '../../launcher/bundle-loader';
+import { Pair } from '../support/pair';
+import { nodeOptionFile } from '../support/lb-setup';
+import { cleanEnv } from '../support/run-bin';
+import { makeTempDir } from '../support/run-dir';
+import { repoPath } from '../support/repo';
+
+const REPO = repoPath();
+const EXECUTABLES = Object.keys((JSON.parse(fs.readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin);
+const SNMP = 'mysql-failover-snmp';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/NAME of a package copy the way snmpd does: its own process, a clean environment. */
+function runIn(root: string, name: string, args: readonly string[], opts: { uid?: number; gid?: number } = {}): Run {
+  const r = spawnSync(process.execPath, [join(root, 'bin', name), ...args], {
+    env: cleanEnv(),
+    input: '',
+    encoding: 'utf8',
+    timeout: 30_000,
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid } : {}),
+  });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A package as npm would install it, with dist/bundle built by scripts/build.js from the current tsc output. */
+function buildPackage(dir: string): string {
+  const root = join(dir, 'pkg');
+  fs.mkdirSync(join(root, 'dist'), { recursive: true });
+  fs.mkdirSync(join(root, 'scripts'));
+  fs.cpSync(join(REPO, 'bin'), join(root, 'bin'), { recursive: true });
+  fs.cpSync(join(REPO, 'dist', 'bin'), join(root, 'dist', 'bin'), { recursive: true });
+  fs.cpSync(join(REPO, 'dist', 'src'), join(root, 'dist', 'src'), { recursive: true });
+  fs.cpSync(join(REPO, 'dist', 'launcher'), join(root, 'dist', 'launcher'), { recursive: true });
+  for (const f of fs.readdirSync(join(REPO, 'scripts')).filter((f) => f.startsWith('build'))) {
+    fs.copyFileSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
+  }
+  fs.copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+  fs.symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--no-tsc'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `scripts/build.js --no-tsc failed: ${r.stderr}`);
+  return root;
+}
+
+/** A fresh copy of the built package (the cases below damage theirs); like an unpacked tarball, no timestamps kept. */
+function copyOf(root: string, dir: string, name: string): string {
+  const copy = join(dir, name);
+  fs.cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+  return copy;
+}
+
+/** A copy without the tsc output of the executables: whatever answers there, the bundle answered. */
+function bundleOnlyCopy(root: string, dir: string, name: string): string {
+  const copy = copyOf(root, dir, name);
+  fs.rmSync(join(copy, 'dist', 'bin'), { recursive: true });
+  return copy;
+}
+
+function cacheFile(root: string, name = SNMP): string {
+  return join(root, 'dist', 'bundle', `${name}.cache`);
+}
+
+function bundleFile(root: string, name = SNMP): string {
+  return join(root, 'dist', 'bundle', `${name}.js`);
+}
+
+/** The cache header line: "mfc-code-cache 1 <node> <arch> <bundle id> <sha1>". */
+function cacheHeader(root: string, name = SNMP): string[] {
+  const buf = fs.readFileSync(cacheFile(root, name));
+  return buf.toString('latin1', 0, buf.indexOf(0x0a)).split(' ');
+}
+
+function leftovers(root: string): string[] {
+  return fs.readdirSync(join(root, 'dist', 'bundle')).filter((f) => f.endsWith('.tmp'));
+}
+
+let dir: string;
+let built: string;
+
+before(() => {
+  dir = makeTempDir('bundle-');
+  built = buildPackage(dir);
+});
+
+describe('bundled executables', () => {
+  test('the build leaves a bundle and a code cache for every executable', () => {
+    for (const name of EXECUTABLES) {
+      const source = fs.readFileSync(bundleFile(built, name), 'latin1');
+      assert.ok(source.startsWith(BUNDLE_ID_PREFIX), `${name}: bundle starts with its id`);
+      const header = cacheHeader(built, name);
+      assert.equal(header[0], 'mfc-code-cache');
+      assert.equal(header[4], source.slice(BUNDLE_ID_PREFIX.length, source.indexOf('\n')), `${name}: cache for this bundle`);
+    }
+  });
+
+  test('the bundle alone (no dist/bin) and the tsc output alone (no dist/bundle) print the same --help and --version', () => {
+    const bundleOnly = bundleOnlyCopy(built, dir, 'bundle-only');
+    const tscOnly = copyOf(built, dir, 'tsc-only');
+    fs.rmSync(join(tscOnly, 'dist', 'bundle'), { recursive: true });
+    for (const name of EXECUTABLES) {
+      for (const flag of ['--help', '--version']) {
+        const fromBundle = runIn(bundleOnly, name, [flag]);
+        const fromTsc = runIn(tscOnly, name, [flag]);
+        assert.equal(fromBundle.stderr, '', `${name} ${flag} (bundle): stderr`);
+        assert.equal(fromTsc.stderr, '', `${name} ${flag} (tsc): stderr`);
+        assert.ok(fromTsc.stdout.length > 0, `${name} ${flag}: some output`);
+        assert.equal(fromBundle.stdout, fromTsc.stdout, `${name} ${flag}: same output`);
+        assert.equal(fromBundle.code, fromTsc.code, `${name} ${flag}: same exit code`);
+      }
+    }
+  });
+
+  test('a bundle the tsc output does not name (another build, or tsc run alone afterwards) is not used', () => {
+    const root = copyOf(built, dir, 'stale-bundle');
+    const reference = runIn(root, SNMP, ['--help']);
+    const impostor = (id: string): string =>
+      `${BUNDLE_ID_PREFIX}${id}\nexports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;\n`;
+    const compiled = join(root, 'dist', 'bin', `${SNMP}.js`);
+    const tscText = fs.readFileSync(compiled, 'latin1');
+    const idLine = tscText.slice(tscText.lastIndexOf(BUNDLE_ID_PREFIX));
+    fs.rmSync(cacheFile(root));
+
+    // Another build's bundle.
+    fs.writeFileSync(bundleFile(root), impostor('0'));
+    const other = runIn(root, SNMP, ['--help']);
+    assert.equal(other.stdout, reference.stdout);
+    assert.equal(other.stderr, '');
+
+    // The named bundle, but tsc ran since (its output no longer ends with the id line).
+    fs.writeFileSync(bundleFile(root), impostor(idLine.slice(BUNDLE_ID_PREFIX.length, -1)));
+    assert.equal(runIn(root, SNMP, ['--help']).stdout, 'impostor\n', 'the named bundle is what runs');
+    fs.writeFileSync(compiled, tscText.slice(0, -idLine.length));
+    const afterTsc = runIn(root, SNMP, ['--help']);
+    assert.equal(afterTsc.stdout, reference.stdout);
+    assert.equal(afterTsc.stderr, '');
+  });
+
+  test('a damaged bundle (truncated) falls back to the tsc output', () => {
+    const root = copyOf(built, dir, 'truncated-bundle');
+    const reference = runIn(root, SNMP, ['--help']);
+    const source = fs.readFileSync(bundleFile(root));
+    fs.writeFileSync(bundleFile(root), source.subarray(0, Math.floor(source.length / 2)));
+    const r = runIn(root, SNMP, ['--help']);
+    assert.equal(r.stdout, reference.stdout);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+  });
+});
+
+/** Every case here runs a copy without dist/bin, so the answers come from the bundle. */
+describe('code cache fallbacks, on a real pair', () => {
+  let pair: Pair;
+  let optionFile: string;
+
+  before(async () => {
+    pair = await Pair.start({ name: 'bundle' });
+    optionFile = nodeOptionFile(pair, 'a', dir, 'snmp', { table: 'status_example.lastcheck', timeout: '5' });
+  });
+  after(() => pair?.destroy());
+
+  /** The healthy pair's answer, and nothing else anywhere. */
+  function assertHealthy(r: Run, what: string): void {
+    assert.equal(r.stderr, '', `${what}: stderr`);
+    assert.equal(r.stdout, '100\n', `${what}: answer`);
+    assert.equal(r.code, 0, `${what}: exit code`);
+  }
+
+  test('the cache from the build is used as it is', () => {
+    const root = bundleOnlyCopy(built, dir, 'cache-ok');
+    const before = fs.readFileSync(cacheFile(root));
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'build cache');
+    assert.deepEqual(fs.readFileSync(cacheFile(root)), before, 'a usable cache is not rewritten');
+  });
+
+  test('a missing cache: right answer, then a cache written atomically beside the bundle', () => {
+    const root = bundleOnlyCopy(built, dir, 'cache-missing');
+    const expected = cacheHeader(root).slice(0, 5).join(' ');
+    fs.rmSync(cacheFile(root));
+    // A run that never reaches a server compiles too little to be worth keeping.
+    const help = runIn(root, SNMP, ['--help']);
+    assert.equal(help.stderr, '');
+    assert.equal(fs.existsSync(cacheFile(root)), false, 'no cache from a --help run');
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'no cache');
+    assert.equal(cacheHeader(root).slice(0, 5).join(' '), expected, 'a cache for this bundle and Node');
+    assert.deepEqual(leftovers(root), []);
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'with the cache the run wrote');
+  });
+
+  test('a cache for another Node or another bundle is ignored and replaced', () => {
+    for (const [field, value] of [
+      [2, 'v0.0.1'],
+      [4, 'f'.repeat(64)],
+    ] as const) {
+      const root = bundleOnlyCopy(built, dir, `cache-other-${field}`);
+      const buf = fs.readFileSync(cacheFile(root));
+      const nl = buf.indexOf(0x0a);
+      const header = buf.toString('latin1', 0, nl).split(' ');
+      const original = header[field];
+      header[field] = value;
+      fs.writeFileSync(cacheFile(root), Buffer.concat([Buffer.from(header.join(' '), 'latin1'), buf.subarray(nl)]));
+      assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), `header field ${field} changed`);
+      assert.equal(cacheHeader(root)[field], original, 'replaced by a cache for this bundle and Node');
+    }
+  });
+
+  test('a cache V8 rejects (the bundle changed under the same id) gives the right answer and is replaced', () => {
+    const root = bundleOnlyCopy(built, dir, 'cache-rejected');
+    const before = fs.readFileSync(cacheFile(root));
+    fs.appendFileSync(bundleFile(root), '\n// edited by hand after the build\n');
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'rejected cache');
+    assert.notDeepEqual(fs.readFileSync(cacheFile(root)), before, 'the rejected cache was replaced');
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'with the replacement');
+  });
+
+  test('a damaged cache (flipped bytes, truncated, garbage) is never handed to V8', () => {
+    const damage: Record<string, (b: Buffer) => Buffer> = {
+      'flipped payload bytes': (b) => {
+        const c = Buffer.from(b);
+        for (let i = b.indexOf(0x0a) + 24; i < c.length; i += 997) c[i] = (c[i] ?? 0) ^ 0xff;
+        return c;
+      },
+      truncated: (b) => b.subarray(0, b.length - 100),
+      'no header': (b) => b.subarray(b.indexOf(0x0a) + 1),
+      garbage: () => Buffer.from('not a cache at all'),
+      empty: () => Buffer.alloc(0),
+    };
+    for (const [what, damaged] of Object.entries(damage)) {
+      const root = bundleOnlyCopy(built, dir, `cache-${what.replace(/\W+/g, '-')}`);
+      fs.writeFileSync(cacheFile(root), damaged(fs.readFileSync(cacheFile(root))));
+      assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), what);
+      assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), `${what}, second run`);
+    }
+  });
+
+  test('a directory the user cannot write: right answer, nothing written, nothing printed', () => {
+    // Root writes anywhere, so as root the executable runs as "nobody", the way snmpd's user meets a root-owned install.
+    const asRoot = process.getuid?.() === 0;
+    const nobody = asRoot ? nobodyIds() : undefined;
+    // A directory outside the 0700 run directory, so that another user can reach it.
+    const outside = fs.mkdtempSync(join(tmpdir(), 'mfc-bundle-ro-'));
+    try {
+      fs.chmodSync(outside, 0o755);
+      const root = bundleOnlyCopy(built, outside, 'pkg');
+      fs.rmSync(cacheFile(root));
+      let file = optionFile;
+      if (nobody !== undefined) {
+        file = join(outside, 'snmp.cnf');
+        fs.copyFileSync(optionFile, file);
+        fs.chownSync(file, nobody.uid, nobody.gid);
+      } else {
+        fs.chmodSync(join(root, 'dist', 'bundle'), 0o555);
+      }
+      const r = runIn(root, SNMP, [`--defaults-file=${file}`], nobody ?? {});
+      assertHealthy(r, 'unwritable directory');
+      assert.equal(fs.existsSync(cacheFile(root)), false, 'no cache written');
+      assert.deepEqual(leftovers(root), []);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+/** uid and gid of the unprivileged "nobody" account, from /etc/passwd. */
+function nobodyIds(): { uid: number; gid: number } {
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  assert.ok(uid !== undefined && gid !== undefined, 'no nobody account in /etc/passwd');
+  return { uid: Number(uid), gid: Number(gid) };
+}

@@ -1,0 +1,97 @@
+/** The pure parts of `mysql-failover-check setup` (src/cli/setup.ts): flavour, privileges, GRANT text, the report. */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  accountSql,
+  detectFlavour,
+  formatSetupReport,
+  grantStatements,
+  monitorPrivilege,
+  parseAccount,
+  tableShape,
+} from '../../../src/cli/setup';
+import { CheckError } from '../../../src/core/errors';
+
+describe('setup: flavour and privileges', () => {
+  test('flavour from @@version / @@version_comment', () => {
+    assert.deepEqual(detectFlavour('10.11.6-MariaDB-0+deb12u1'), {
+      flavour: 'MariaDB',
+      major: 10,
+      minor: 11,
+      patch: 6,
+      version: '10.11.6-MariaDB-0+deb12u1',
+    });
+    assert.equal(detectFlavour('8.0.36', 'MySQL Community Server - GPL').flavour, 'MySQL');
+    assert.equal(detectFlavour('8.0.36-28', 'Percona Server (GPL), Release 28').flavour, 'MySQL');
+    assert.equal(detectFlavour('5.5.5-10.4.32-MariaDB').flavour, 'MariaDB');
+    assert.throws(() => detectFlavour('weird'), CheckError);
+  });
+
+  test('MariaDB >= 10.5.9: SLAVE MONITOR; 10.5.0-10.5.8: REPLICATION SLAVE ADMIN; older and MySQL: REPLICATION CLIENT', () => {
+    const p = (v: string, c = '') => monitorPrivilege(detectFlavour(v, c)).privilege;
+    assert.equal(p('10.5.9-MariaDB'), 'SLAVE MONITOR');
+    assert.equal(p('10.5.10-MariaDB'), 'SLAVE MONITOR');
+    assert.equal(p('10.6.0-MariaDB'), 'SLAVE MONITOR');
+    assert.equal(p('10.11.6-MariaDB-0+deb12u1'), 'SLAVE MONITOR');
+    assert.equal(p('11.4.2-MariaDB'), 'SLAVE MONITOR');
+    assert.equal(p('10.5.8-MariaDB'), 'REPLICATION SLAVE ADMIN');
+    assert.equal(p('10.5.0-MariaDB'), 'REPLICATION SLAVE ADMIN');
+    assert.equal(p('10.4.32-MariaDB'), 'REPLICATION CLIENT');
+    assert.equal(p('10.3.39-MariaDB'), 'REPLICATION CLIENT');
+    assert.equal(p('5.7.44', 'MySQL Community Server (GPL)'), 'REPLICATION CLIENT');
+    assert.equal(p('8.0.36'), 'REPLICATION CLIENT');
+    assert.equal(p('8.4.0'), 'REPLICATION CLIENT');
+  });
+
+  test('GRANT statements for the heartbeat table and replica status', () => {
+    const account = parseAccount('mfc_monitor@10.0.0.%');
+    assert.deepEqual(account, { user: 'mfc_monitor', host: '10.0.0.%' });
+    assert.deepEqual(grantStatements(detectFlavour('10.11.6-MariaDB'), { database: 'mysql_failover', table: 'heartbeat' }, account), [
+      "GRANT SLAVE MONITOR ON *.* TO 'mfc_monitor'@'10.0.0.%';",
+      "GRANT SELECT, INSERT, UPDATE ON `mysql_failover`.`heartbeat` TO 'mfc_monitor'@'10.0.0.%';",
+    ]);
+    assert.deepEqual(grantStatements(detectFlavour('8.0.36'), { database: 'status_example', table: 'lastcheck' }, parseAccount('nagios')), [
+      "GRANT REPLICATION CLIENT ON *.* TO 'nagios'@'localhost';",
+      "GRANT SELECT, INSERT, UPDATE ON `status_example`.`lastcheck` TO 'nagios'@'localhost';",
+    ]);
+  });
+
+  test('accounts that would need escaping in SQL are refused', () => {
+    for (const bad of ["o'brien", 'a b', 'x@', '@host', "u@h'", 'u@h;drop', '', 'a\\b']) {
+      assert.throws(
+        () => parseAccount(bad),
+        (e: unknown) => e instanceof CheckError && e.code === 'USAGE',
+        bad,
+      );
+    }
+    assert.equal(accountSql(parseAccount('user@::1')), "'user'@'::1'");
+  });
+
+  test('table shape from its columns', () => {
+    assert.equal(tableShape(['node', 'lastcheck']), 'keyed');
+    assert.equal(tableShape(['lastcheck']), 'one-row');
+    assert.equal(tableShape(['LastCheck']), 'one-row');
+    assert.equal(tableShape(['id', 'ts']), 'unusable');
+  });
+
+  test('the report is an SQL script: comments, then the GRANTs', () => {
+    const server = detectFlavour('10.11.6-MariaDB');
+    const table = { database: 'mysql_failover', table: 'heartbeat' };
+    const account = parseAccount('mfc');
+    const base = {
+      server,
+      serverId: 1,
+      shape: 'keyed' as const,
+      rows: 0,
+      privilege: monitorPrivilege(server),
+      grants: grantStatements(server, table, account),
+    };
+    const first = formatSetupReport({ ...base, databaseCreated: true, tableCreated: true }, table, account);
+    assert.match(first, /^-- database `mysql_failover`: created$/m);
+    assert.match(first, /^-- table `mysql_failover`.`heartbeat`: created, keyed/m);
+    const again = formatSetupReport({ ...base, databaseCreated: false, tableCreated: false, rows: 2 }, table, account);
+    assert.match(again, /^-- table `mysql_failover`.`heartbeat`: exists, keyed \(one row per node\), 2 rows kept$/m);
+    assert.match(again, /^-- nothing changed$/m);
+    for (const line of again.trim().split('\n')) assert.match(line, /^(--|GRANT .*;$)/);
+  });
+});
