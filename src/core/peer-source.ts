@@ -5,9 +5,19 @@
  * catch-up check waits for, and is reported. `--peer auto` takes the source
  * of the replication channel as the peer.
  */
-import { isIP } from 'node:net';
 import { selectChannels, type FactError } from './decide';
 import type { ReplicaChannel } from './replica-status';
+
+/**
+ * An IP literal (compared as written) rather than a name (resolved first).
+ * A loose test is enough: a name never consists of only digits and dots, or
+ * hex digits and colons.
+ */
+export function isIpLiteral(host: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4 !== null) return v4.slice(1).every((octet) => Number(octet) <= 255);
+  return host.includes(':') && /^[0-9A-Fa-f:.]+$/.test(host);
+}
 
 export interface HostPort {
   host: string;
@@ -35,13 +45,13 @@ export function isHostPort(x: HostPort | FactError): x is HostPort {
 export function namesToResolve(peer: HostPort, channels: readonly ReplicaChannel[]): string[] {
   const names = new Set<string>();
   for (const h of [peer.host, ...channels.map((c) => c.sourceHost)]) {
-    if (h !== null && h !== '' && isIP(h) === 0) names.add(h.toLowerCase());
+    if (h !== null && h !== '' && !isIpLiteral(h)) names.add(h.toLowerCase());
   }
   return [...names];
 }
 
 function addressesOf(host: string, resolved: ReadonlyMap<string, readonly string[]>): readonly string[] | undefined {
-  if (isIP(host) !== 0) return [host];
+  if (isIpLiteral(host)) return [host];
   return resolved.get(host.toLowerCase());
 }
 

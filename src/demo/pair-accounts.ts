@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Deadline } from '../core/deadline';
-import { parseAccount, setUp } from '../cli/setup';
+import { parseAccount, setUp } from '../probe/setup';
 import { withAdminSession, type AdminEndpoint } from './admin-session';
 
 export const REPL_USER = 'mfc_repl';

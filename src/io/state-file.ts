@@ -6,7 +6,7 @@
  * docs/failover-state.md describes the format and the locking protocol.
  */
 import * as fs from 'node:fs';
-import { decodeState, encodeState } from '../core/state-format';
+import { decodeState, encodeState } from '../io/state-format';
 import type { FailoverState } from '../core/failover-state';
 import { Deadline } from '../core/deadline';
 import { CheckError, isCheckError } from '../core/errors';

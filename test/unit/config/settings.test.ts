@@ -44,10 +44,12 @@ function refused(argv: string[], message: RegExp): void {
 }
 
 describe('defaults', () => {
-  test('nothing given: the unix socket, the keyed table, fresh 20 s, max-lag 1 s, 3 s, no peer', () => {
+  test('nothing given: the unix socket, the keyed table, fresh 20 s, max-lag 1 s, 3 s, no peer, no failover state', () => {
     assert.deepEqual(settings([]), {
       local: { socket: DEFAULT_SOCKET, user: undefined, password: undefined },
       peer: undefined,
+      peerAuto: undefined,
+      failover: undefined,
       table: { database: 'mysql_failover', table: 'heartbeat' },
       node: undefined,
       thresholds: { fresh: 20, maxLag: 1, channel: undefined },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFor, withEventsSent, type FailoverEvent } from '../../../src/core/events';
 import { evaluate, recover, type Evaluation, type FailoverPolicy, type FailoverState, type RawDecision } from '../../../src/core/failover-state';
-import { decodeState, encodeState } from '../../../src/core/state-format';
+import { decodeState, encodeState } from '../../../src/io/state-format';
 import { FRESH, LOCAL_DOWN, MAINTENANCE, PEER_GONE, S, T0, evaluation, policy } from './failover-fixtures';
 
 /** Evaluates, fires, and stores the state with its events recorded, as a caller does. */

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freshState, type FailoverState } from '../../../src/core/failover-state';
-import { encodeState } from '../../../src/core/state-format';
+import { encodeState } from '../../../src/io/state-format';
 import { Deadline } from '../../../src/core/deadline';
 import { isCheckError, type ErrorCode } from '../../../src/core/errors';
 import { writeFileAtomic } from '../../../src/io/atomic-file';

@@ -9,7 +9,7 @@ import {
   monitorPrivilege,
   parseAccount,
   tableShape,
-} from '../../../src/cli/setup';
+} from '../../../src/probe/setup';
 import { CheckError } from '../../../src/core/errors';
 
 describe('setup: flavour and privileges', () => {

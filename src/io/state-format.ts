@@ -6,15 +6,15 @@
  * not fail back on its own.
  */
 import * as ini from 'ini';
-import type { Verdict } from './decide';
-import { CheckError } from './errors';
+import type { Verdict } from '../core/decide';
+import { CheckError } from '../core/errors';
 import {
   STATE_NAMES,
   type FailoverState,
   type HookRun,
   type LastEvents,
   type Latch,
-} from './failover-state';
+} from '../core/failover-state';
 
 export const STATE_FORMAT_VERSION = 1;
 

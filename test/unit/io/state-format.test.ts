@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshState, type FailoverState } from '../../../src/core/failover-state';
-import { decodeState, encodeState } from '../../../src/core/state-format';
+import { decodeState, encodeState } from '../../../src/io/state-format';
 import { isCheckError } from '../../../src/core/errors';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
