@@ -6,6 +6,7 @@
  *   setup             creates the heartbeat database/table if missing, prints the GRANTs
  *   serve             the resident mode: HTTP and agent-check listeners answering from
  *                     kept sessions (src/resident/)
+ *   recover           ends a failover latch (state failed) once the node caught up
  *   oid NAME          numeric OIDs of an snmpd `extend NAME`
  * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed, 2 usage.
  * The commands are in src/cli/mysql-failover-check.ts.
@@ -18,6 +19,7 @@ import {
   readOptions,
   reportFailure,
   runOid,
+  runRecover,
   runServe,
   runSetup,
   runStatus,
@@ -52,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const options = readOptions(command.args, terminal);
     if (command.name === 'setup') return await runSetup(options, startedAt, terminal);
     if (command.name === 'serve') return await runServe(options, terminal);
+    if (command.name === 'recover') return await runRecover(options, command, startedAt, terminal);
     return await runStatus(options, command, startedAt, terminal);
   } catch (e) {
     return reportFailure(terminal, e, command.json);

@@ -87,7 +87,7 @@ export interface PluginThresholds {
  * `timedOut`: it did not finish within -t).
  */
 export type PluginInput = Pick<ProbeResult, 'decision' | 'facts' | 'elapsedMs'> &
-  Partial<Pick<ProbeResult, 'heartbeat' | 'timedOut'>> & {
+  Partial<Pick<ProbeResult, 'heartbeat' | 'timedOut' | 'wouldBe'>> & {
     /** The failover state, when the failover options are set (src/core/failover-state.ts describeState). */
     failoverState?: { state: string; since: number; evidence: string; ends: string } | undefined;
   };
@@ -143,6 +143,8 @@ function problem(state: NagiosState, text: string): Problem {
 
 /** The local server: reachable (its identity), or the problem that it is not. */
 function localServerPart(local: LocalFacts, hb: HeartbeatRead | undefined, t: PluginThresholds): Part {
+  // Not asked, because of the maintenance file (a load-balancer probe's facts): nothing to judge.
+  if (!local.ok && local.error.code === 'MAINTENANCE') return { problems: [], details: [local.error.message], perfdata: [] };
   if (!local.ok) {
     const p =
       local.error.code === 'TIMEOUT'
@@ -279,7 +281,18 @@ function lbVerdictPart(decision: Decision, t: PluginThresholds): Part & { said: 
   };
 }
 
-function decisionPath(decision: Decision): string[] {
+/** The maintenance file: WARNING, and what undraining would give (WARNING when that is DOWN). */
+function maintenancePart(wouldBe: Decision | undefined): Part & { said: boolean } {
+  const problems = [problem('WARNING', 'maintenance file present, the load balancer is told DOWN')];
+  if (wouldBe !== undefined && wouldBe.verdict === 'DOWN' && !LOCAL_FAILURE_REASONS.has(wouldBe.reason) && wouldBe.reason !== 'replication-stopped') {
+    problems.push(problem('WARNING', `once undrained it would be told DOWN (${wouldBe.reason}): ${wouldBe.detail}`));
+  }
+  const ready = wouldBe === undefined ? [] : [`maintenance: once undrained: ${wouldBe.verdict} (${wouldBe.reason})`];
+  return { problems, details: [...ready, ...decisionPath(wouldBe)], perfdata: [], said: false };
+}
+
+function decisionPath(decision: Decision | undefined): string[] {
+  if (decision === undefined) return [];
   return decision.steps.map((s) => `decision: ${s}`);
 }
 
@@ -305,21 +318,24 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
     return finish([problem(t.timeoutState, `check timed out after ${formatNumber(t.timeoutSeconds)} s`)], [], [checkTime], undefined);
   }
   if (facts === undefined) return finish([problem('UNKNOWN', decision.detail)], decisionPath(decision), [checkTime], undefined);
-  if (facts.maintenance) {
-    const maintenance = problem('WARNING', 'maintenance file present, the load balancer is told DOWN');
-    return finish([maintenance], decisionPath(decision), [checkTime], decision);
-  }
-
   const local = facts.local;
   const server = localServerPart(local, input.heartbeat, t);
   const peer = peerPart(facts.peer);
   const heartbeat = local.ok ? heartbeatPart(local.heartbeat, t) : NOTHING;
   const peerDown = facts.peer.configured && !facts.peer.ok && !facts.peer.reachable;
   const channels = local.ok ? channelsPart(local.channels, t, peerDown) : NOTHING;
-  const lb = lbVerdictPart(decision, t);
+  // In maintenance the load balancer is told DOWN (maintenance): WARNING, and
+  // the rest is judged as it would be once undrained, so a drained node is
+  // still watched (replication broken stays CRITICAL).
+  const drained = facts.maintenance ? maintenancePart(input.wouldBe) : undefined;
+  const lb = drained ?? lbVerdictPart(decision, t);
   const parts = [server, peer, warningsPart(decision), heartbeat, channels, failoverPart(input.failoverState), lb];
+  // While the failover state holds a change back (--down-after, --up-after),
+  // the load balancer is not told yet: a WARNING, not a page.
+  const holding = input.failoverState?.state === 'failing' || input.failoverState?.state === 'recovering';
+  const problems = parts.flatMap((p) => p.problems).map((p) => (holding && p.state === 'CRITICAL' ? { ...p, state: 'WARNING' as const } : p));
   return finish(
-    parts.flatMap((p) => p.problems),
+    problems,
     parts.flatMap((p) => p.details),
     // Perfdata in the order graphs have always had: lag, heartbeat age, peer, time.
     [...channels.perfdata, ...heartbeat.perfdata, ...peer.perfdata, checkTime],

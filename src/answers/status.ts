@@ -3,6 +3,7 @@
  * the decision path in plain words, or the same as JSON.
  */
 import { describeChannel, describeHeartbeat, selectChannels } from '../core/decide';
+import { describeState } from '../core/failover-state';
 import { describeEndpoint } from '../io/mysql';
 
 export { describeEndpoint };
@@ -82,9 +83,14 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   row('local server', describeEndpoint(settings.local));
   if (s.timedOut) {
     row('', `no answer within --timeout (${settings.timeoutMs / 1000} s)`);
-  } else if (facts?.maintenance) {
+  } else if (facts?.maintenance && s.wouldBe === undefined) {
     row('maintenance', `${settings.maintenanceFile ?? ''} exists: nothing else is checked`);
   } else if (facts !== undefined) {
+    if (facts.maintenance && s.wouldBe !== undefined) {
+      const w = s.wouldBe;
+      row('maintenance', `${settings.maintenanceFile ?? ''} exists: the load balancer is told DOWN (maintenance)`);
+      row('', `${w.verdict === 'UP' ? 'ready to undrain' : 'not ready to undrain'}: would be ${w.verdict} (${w.reason}): ${w.detail}`);
+    }
     if (!facts.local.ok) row('', `not checked: ${facts.local.error.message}`);
     else {
       const hb = s.heartbeat;
@@ -109,6 +115,25 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
       }
     }
   }
+  const f = settings.failover;
+  const state = s.failover?.state;
+  if (f !== undefined) {
+    if (state === undefined) row('failover', `state file ${f.stateFile}: not usable`);
+    else {
+      const d = describeState(state, f.policy, Date.now());
+      row('failover', `${d.state} since ${new Date(d.since).toISOString()}${d.evidence ? `: ${d.evidence}` : ''}`);
+      row('', `ends: ${d.ends}`);
+      if (s.raw.verdict !== s.decision.verdict || s.raw.reason !== s.decision.reason) {
+        row('', `the decision table alone says ${s.raw.verdict} (${s.raw.reason})`);
+      }
+      if (state.recovered !== undefined) row('', `last recover by ${state.recovered.by} at ${new Date(state.recovered.at).toISOString()}`);
+      if (state.hook !== undefined) {
+        const h = state.hook;
+        row('last hook', `${h.command} ${h.event}: exit ${h.exit} at ${new Date(h.at).toISOString()} (${h.durationMs} ms)`);
+      }
+    }
+    for (const note of s.failover?.notes ?? []) row('state file', note);
+  }
   lines.push('decision path');
   s.decision.steps.forEach((step) => lines.push(`  ${step}`));
   row('verdict', `${s.decision.verdict} (${s.decision.reason}): ${s.decision.detail}`);
@@ -117,6 +142,25 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   for (const w of s.decision.warnings) row('warning', w);
   lines.push(stampLine(s));
   return lines.join('\n').replace(/[ ]+$/gm, '') + '\n';
+}
+
+/** The failover state for scripts: the state, since when, the evidence, what ends it, the latch, the last hook and recover. */
+function stateJson(s: StatusInput, f: NonNullable<CheckSettings['failover']>): Record<string, unknown> | null {
+  const state = s.failover?.state;
+  if (state === undefined) return null;
+  const d = describeState(state, f.policy, Date.now());
+  const iso = (t: number): string => new Date(t).toISOString();
+  return {
+    name: d.state,
+    since: iso(d.since),
+    evidence: d.evidence,
+    ends: d.ends,
+    latch: state.latch === undefined ? null : { at: iso(state.latch.at), reason: state.latch.reason, evidence: state.latch.evidence },
+    recovered: state.recovered === undefined ? null : { at: iso(state.recovered.at), by: state.recovered.by },
+    lastHook: state.hook === undefined ? null : { ...state.hook, at: iso(state.hook.at) },
+    stateFile: f.stateFile,
+    notes: s.failover?.notes ?? [],
+  };
 }
 
 /** The same for scripts. Channel objects are the normalised rows (src/core/replica-status.ts). */
@@ -158,6 +202,9 @@ export function statusJson(s: StatusInput, settings: CheckSettings): Record<stri
     detail: s.decision.detail,
     steps: s.decision.steps,
     warnings: s.decision.warnings,
+    raw: { verdict: s.raw.verdict, reason: s.raw.reason, detail: s.raw.detail },
+    ...(s.wouldBe === undefined ? {} : { wouldBe: { verdict: s.wouldBe.verdict, reason: s.wouldBe.reason, detail: s.wouldBe.detail } }),
+    ...(settings.failover === undefined ? {} : { state: stateJson(s, settings.failover) }),
     ...(hint === undefined ? {} : { fix: hint }),
     stampRequested: s.stampRequested,
     stamped: s.stamped,

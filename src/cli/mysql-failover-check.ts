@@ -13,11 +13,17 @@ import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
 import { logDecision } from '../io/log-file';
 import { probe } from '../probe/probe';
+import { hookJob, logFailover, operatorJob } from '../probe/act';
+import { recoverNode } from '../probe/recover';
+import type { HookJob } from '../io/hook-job';
+import { logTransitions } from '../io/transition-log';
+import { userInfo } from 'node:os';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../answers/agent';
 import { extendOids } from '../answers/oid';
 import { formatStatusText, statusJson, type StatusInput } from '../answers/status';
 import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
+import { residentActions } from '../resident/actions';
 import { VERSION } from './executable';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
 import type { Terminal } from './terminal';
@@ -44,6 +50,12 @@ const CLI_ONLY: readonly OptionSpec[] = [
     help: 'setup: the account the printed GRANTs are for',
     file: false,
   },
+  {
+    name: 'force',
+    kind: 'boolean',
+    help: 'recover: without checking that the node caught up, and over an unusable state file',
+    file: false,
+  },
   { name: 'http', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HTTP health checks here', file: false },
   { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
   { ...CACHE_OPTION, help: "serve: reuse a check's verdict this long (0: never)" },
@@ -63,6 +75,7 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
 const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision path (--json, --stamp)
        ${TOOL} setup [OPTIONS]      create the heartbeat table if missing, print the GRANTs
        ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
+       ${TOOL} recover [--force]    let a node latched as failed take traffic again
        ${TOOL} oid NAME [--json]    numeric OIDs for snmpd's "extend NAME"
 
 status prints what the load balancer would be told and why, in plain words,
@@ -82,10 +95,15 @@ serve keeps its connections to both nodes open and answers HTTP health checks
 from one check at a time, stamping like a load-balancer probe; probes that
 arrive while a check runs share it, and its verdict is reused for --cache
 seconds, but the maintenance file is looked at on every probe. It binds only
-where told, writes one --log-file line per check, and stops on SIGTERM.`;
+where told, writes one --log-file line per check, and stops on SIGTERM.
+
+recover ends the latch of --failback manual or --flap-limit (state failed),
+with the same options as the probes: only when the node would now be UP by
+itself (a fresh heartbeat, or replication running within --max-lag), unless
+--force. It records who ran it, and the next probe answers UP.`;
 
 const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
-or serve could not listen), 2 usage or configuration error.`;
+or serve could not listen, or recover refused), 2 usage or configuration error.`;
 
 const SHORT_USAGE = `Try '${TOOL} --help'.`;
 
@@ -93,7 +111,7 @@ export type Command =
   | { name: 'help'; text: string }
   | { name: 'version'; text: string }
   | { name: 'oid'; extendName: string; json: boolean }
-  | { name: 'status' | 'setup' | 'serve'; args: ParsedArgs; json: boolean };
+  | { name: 'status' | 'setup' | 'serve' | 'recover'; args: ParsedArgs; json: boolean };
 
 function usage(message: string): never {
   throw new CheckError('USAGE', message);
@@ -113,7 +131,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length !== 1) usage('oid takes exactly one extend name, e.g. `oid mysql_failover`');
     return { name: 'oid', extendName: rest[0] as string, json };
   }
-  if (command !== 'status' && command !== 'setup' && command !== 'serve') usage(`unknown command ${JSON.stringify(command)}`);
+  if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover') {
+    usage(`unknown command ${JSON.stringify(command)}`);
+  }
+  if (command !== 'recover' && args.values.has('force')) usage('--force is for recover');
+  if (command === 'recover' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
   if (command === 'setup' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (command !== 'setup' && args.values.has('monitor-user')) usage('--monitor-user is for setup');
@@ -164,16 +186,54 @@ export async function runStatus(
 ): Promise<number> {
   const settings = checkSettings(options);
   const stampRequested = command.args.values.get('stamp') === true;
-  const input: StatusInput = {
-    ...(await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true }, startedAt)),
-    stampRequested,
-  };
+  const failover = { mode: stampRequested ? ('write' as const) : ('read' as const), actor: 'probe' as const };
+  const result = await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true, failover }, startedAt);
+  const input: StatusInput = { ...result, stampRequested };
   if (command.json) terminal.json(statusJson(input, settings), 2);
   else terminal.out(formatStatusText(input, settings));
-  if (stampRequested && settings.logFile !== undefined) {
-    logDecision(settings.logFile, TOOL, input.decision, Date.now() - startedAt, settings.secrets);
+  if (stampRequested) {
+    // Then it is a load-balancer probe: its log line, its transitions, its hooks.
+    if (settings.logFile !== undefined) logDecision(settings.logFile, TOOL, input.decision, Date.now() - startedAt, settings.secrets);
+    logFailover(TOOL, settings, result);
+    startJob(hookJob(settings, result, TOOL));
   }
   return input.decision.verdict === 'UP' ? EXIT_OK : EXIT_DOWN;
+}
+
+/** Hooks and HAProxy pushes, detached: nothing here waits for them. */
+function startJob(job: HookJob | undefined): void {
+  if (job === undefined) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startDetachedHooks } = require('../io/hook-job') as typeof import('../io/hook-job');
+  startDetachedHooks(job);
+}
+
+/** Who ran recover: the account behind sudo, else this one. */
+function operatorName(): string {
+  const sudo = process.env['SUDO_USER'];
+  if (sudo !== undefined && sudo !== '') return sudo;
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/** recover: 0 when the latch is gone, 1 when refused (not caught up, nothing to recover). */
+export async function runRecover(options: ResolvedOptions, command: { args: ParsedArgs }, startedAt: number, terminal: Terminal): Promise<number> {
+  const settings = checkSettings(options);
+  const force = command.args.values.get('force') === true;
+  const outcome = await recoverNode(settings, { force, by: operatorName(), startedAt });
+  if (!outcome.ok) {
+    terminal.err(`${TOOL} recover: refused: ${outcome.why}\n`);
+    return EXIT_DOWN;
+  }
+  const t = outcome.transition;
+  terminal.out(`recovered: ${t.from} -> ${t.to} by ${outcome.state.recovered?.by ?? '?'} at ${new Date(t.at).toISOString()}\n`);
+  if (outcome.check !== undefined) terminal.out(`the node: ${outcome.check.verdict} (${outcome.check.reason}): ${outcome.check.detail}\n`);
+  if (settings.logFile !== undefined) logTransitions(settings.logFile, TOOL, [t]);
+  startJob(operatorJob(settings, outcome.events, outcome.state.verdict, TOOL));
+  return EXIT_OK;
 }
 
 /** setup: what is missing is created, the GRANTs printed; a failure on the server exits 1. */
@@ -204,11 +264,14 @@ export async function runServe(options: ResolvedOptions, terminal: Terminal): Pr
   if (http === undefined && agent === undefined) throw new CheckError('USAGE', 'serve needs --http HOST:PORT or --agent HOST:PORT');
   const cacheMs = parseCacheMs(valueOf(options, 'cache'));
   const logFile = settings.logFile;
+  const agentMaintenance = parseMaintenanceState(valueOf(options, 'agent-maintenance'));
+  const actions = residentActions(() => settings, `${TOOL}-serve`, agentMaintenance);
   await serve(settings, {
     http,
     agent,
-    agentMaintenance: parseMaintenanceState(valueOf(options, 'agent-maintenance')),
+    agentMaintenance,
     cacheMs,
+    onResult: (r) => actions.onResult(r),
     announce: (line) => {
       try {
         terminal.out(`${TOOL} serve: ${line}\n`);

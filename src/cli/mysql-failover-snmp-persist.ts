@@ -21,6 +21,7 @@ import { factError } from '../probe/facts';
 import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../answers/oid';
 import { PassPersistSession } from '../answers/pass-persist';
 import { DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../resident/engine';
+import { residentActions } from '../resident/actions';
 import type { LbCommandLine } from './lb-executable';
 import { SNMP_OPTIONS, TOOL } from './mysql-failover-snmp';
 
@@ -83,7 +84,12 @@ function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError |
       secrets = optionSecrets(options);
       const settings = checkSettings(options);
       timeoutMs = settings.timeoutMs;
-      resident = startResident(settings, { cacheMs, onCheck: (d, ms) => log(settings.logFile, d, ms, settings.secrets) });
+      const actions = residentActions(() => settings, TOOL, undefined);
+      resident = startResident(settings, {
+        cacheMs,
+        onCheck: (d, ms) => log(settings.logFile, d, ms, settings.secrets),
+        onResult: (r) => actions.onResult(r),
+      });
       return resident;
     } catch (e) {
       return failed(e, secrets);

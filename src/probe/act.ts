@@ -79,6 +79,34 @@ export function hookJob(s: CheckSettings, r: ProbeResult, tool: string, maintena
   return job;
 }
 
+/** The job for an operator's events (`recover`): no probe ran, so the node is named by --node or its address. */
+export function operatorJob(s: CheckSettings, events: readonly FailoverEvent[], verdict: 'UP' | 'DOWN', tool: string): HookJob | undefined {
+  const f = s.failover;
+  if (f === undefined || events.length === 0) return undefined;
+  const pushes = haproxyPushes(f, verdict === 'UP' ? 'ready' : 'maint');
+  if (f.hooks.length === 0 && pushes.length === 0) return undefined;
+  const job: HookJob = {
+    commands: f.hooks,
+    events: events.map((e) => ({
+      event: e.event,
+      node: s.node ?? describeEndpoint(s.local),
+      peer: peerName(s),
+      from: e.from,
+      to: e.to,
+      reason: e.reason,
+      lag: null,
+      time: e.at,
+      actor: e.actor,
+    })),
+    timeoutMs: f.hookTimeoutMs,
+    tool,
+    record: { stateFile: f.stateFile, identity: f.identity },
+  };
+  if (s.logFile !== undefined) job.logFile = s.logFile;
+  if (pushes.length > 0) job.haproxy = pushes;
+  return job;
+}
+
 /** The --log-file lines of the failover state: its transitions, and what an operator must know about the file. */
 export function logFailover(tool: string, s: CheckSettings, r: ProbeResult): void {
   const out = r.failover;

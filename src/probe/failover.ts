@@ -48,7 +48,7 @@ export type Stamp = () => Promise<FactError | undefined>;
 
 function answered(raw: Decision, step: Step): Decision {
   const a = step.answer;
-  if (a.verdict === raw.verdict && a.reason === raw.reason) return raw;
+  if (a.verdict === raw.verdict && a.reason === raw.reason && a.detail === raw.detail) return raw;
   return {
     verdict: a.verdict,
     reason: a.reason as Reason,

@@ -55,6 +55,11 @@ export interface ProbeResult {
   timedOut: boolean;
   /** The failover state's side of it, when settings.failover is set. */
   failover?: FailoverOutcome | undefined;
+  /**
+   * In maintenance, for the read-only modes: the decision without the
+   * maintenance file, i.e. what the node would answer once undrained.
+   */
+  wouldBe?: Decision | undefined;
 }
 
 /**
@@ -132,7 +137,10 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
     ...extra,
   });
 
-  if (inMaintenance(s)) {
+  const maintenance = inMaintenance(s);
+  // Load-balancer probes look at nothing else in maintenance; the read-only
+  // modes keep checking, so that an operator is not blind while drained.
+  if (maintenance && opts.stamp) {
     const facts = maintenanceFacts();
     const raw = decide(facts, s.thresholds);
     if (f === undefined || opts.failover === undefined) return done(raw, { facts });
@@ -164,12 +172,23 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
     const target = autoPeer(s, local);
     peer = 'code' in target ? { configured: false, unresolved: target } : await gatherPeer(sessions, target, peerDeadline);
   }
-  const facts: Facts = { maintenance: false, local: local.facts, peer };
-  let raw = decide(facts, s.thresholds);
+  const checked: Facts = { maintenance: false, local: local.facts, peer };
+  let raw = decide(checked, s.thresholds);
   if (s.peer?.host !== undefined && local.facts.ok) {
     const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
     if (warning !== undefined) raw.warnings.push(warning);
   }
+  if (maintenance) {
+    // Read-only and in maintenance: the answer is maintenance; the rest is what undraining would give.
+    const wouldBe = await trialOf(raw, local, s, deadline);
+    if (local.session !== undefined) sessions.release('local', local.session, false);
+    const facts: Facts = { ...checked, maintenance: true };
+    const answer = { ...decide(facts, s.thresholds), warnings: raw.warnings };
+    if (f === undefined || opts.failover === undefined) return done(answer, { facts, heartbeat: local.heartbeat, wouldBe });
+    const failover = await stateStep(s, opts, answer, undefined, deadline, abandoned, undefined);
+    return done(answer, { facts, heartbeat: local.heartbeat, wouldBe, decision: failover.decision, failover });
+  }
+  const facts = checked;
 
   let stamped = false;
   let stampFailed = false;
@@ -232,6 +251,17 @@ async function stateStep(
   const failed = await stampStep();
   if (failed === undefined) return peek;
   return peekFailover(f, { ...input, raw: afterStampFailure(raw, failed) });
+}
+
+/** The would-be verdict with its stamp tried (rolled back), as the read-only modes report any verdict. */
+async function trialOf(raw: Decision, local: LocalGathered, s: CheckSettings, deadline: Deadline): Promise<Decision> {
+  if (!raw.stamp || local.session === undefined || local.heartbeat === undefined) return raw;
+  try {
+    await trialStamp(local.session, s.table, local.heartbeat, deadline);
+    return raw;
+  } catch (e) {
+    return afterStampFailure(raw, factError(e));
+  }
 }
 
 /**

@@ -19,7 +19,7 @@
 import { decide, errorDecision, type Decision } from '../core/decide';
 import { factError } from '../probe/facts';
 import { inMaintenance, maintenanceFacts } from '../probe/maintenance';
-import { probe } from '../probe/probe';
+import { probe, type ProbeResult } from '../probe/probe';
 import { keptSessions } from './kept-sessions';
 import type { OptionSpec } from '../config/option-specs';
 import type { CheckSettings } from '../config/settings';
@@ -51,6 +51,8 @@ export interface ResidentOptions {
   cacheMs: number;
   /** Called once per finished check (not per probe), e.g. to write the --log-file line (which scrubs the secrets). */
   onCheck?: (decision: Decision, elapsedMs: number) => void;
+  /** Called once per finished check with all of it: the failover state's transitions and events. */
+  onResult?: (result: ProbeResult) => void;
 }
 
 export interface Resident {
@@ -70,9 +72,18 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
     const startedAt = Date.now();
     let decision: Decision;
     try {
-      const result = await probe(settings, { stamp: true, alwaysReadReplication: false, sessions }, startedAt);
+      const result = await probe(
+        settings,
+        { stamp: true, alwaysReadReplication: false, sessions, failover: { mode: 'write', actor: 'probe' } },
+        startedAt,
+      );
       if (result.timedOut) sessions.drop();
       decision = result.decision;
+      try {
+        opts.onResult?.(result);
+      } catch {
+        // Logging and hooks must not change the answer.
+      }
     } catch (e) {
       sessions.drop();
       decision = errorDecision(factError(e));
@@ -100,7 +111,10 @@ export function startResident(settings: CheckSettings, opts: ResidentOptions): R
 
   return {
     probe() {
-      if (inMaintenance(settings)) return Promise.resolve(decide(maintenanceFacts(), settings.thresholds));
+      // With a failover state, maintenance goes through it too (its events: maintenance-on/off).
+      if (settings.failover === undefined && inMaintenance(settings)) {
+        return Promise.resolve(decide(maintenanceFacts(), settings.thresholds));
+      }
       if (cached !== undefined && Date.now() < cached.until) return Promise.resolve(cached.decision);
       if (flight !== undefined) return flight;
       if (closing) {

@@ -18,6 +18,7 @@ import { MAX_REQUEST_BYTES, rejectResponse, REQUEST_TIMEOUT_MS, verdictResponse 
 import { readBounded } from '../io/bounded-io';
 import { readHttpRequest } from '../answers/http-request';
 import { startResident } from './engine';
+import type { ProbeResult } from '../probe/probe';
 import type { CheckSettings } from '../config/settings';
 import { parseHostPort } from '../config/value-parsers';
 
@@ -188,6 +189,8 @@ export interface ServeRun extends Omit<ServeConfig, 'timeoutMs'> {
   announce: (line: string) => void;
   /** One call per finished check (the --log-file line). */
   onCheck?: (decision: Decision, elapsedMs: number) => void;
+  /** One call per finished check with the failover state's outcome (its lines, hooks, pushes). */
+  onResult?: (result: ProbeResult) => void;
   /** Resolves when the process is told to stop (SIGTERM/SIGINT by default). */
   stopSignal?: Promise<unknown>;
 }
@@ -207,7 +210,11 @@ export function terminationSignal(): Promise<NodeJS.Signals> {
  * Rejects only when a listener cannot be bound (nothing is left running then).
  */
 export async function serve(settings: CheckSettings, run: ServeRun): Promise<void> {
-  const resident = startResident(settings, { cacheMs: run.cacheMs, ...(run.onCheck ? { onCheck: run.onCheck } : {}) });
+  const resident = startResident(settings, {
+    cacheMs: run.cacheMs,
+    ...(run.onCheck ? { onCheck: run.onCheck } : {}),
+    ...(run.onResult ? { onResult: run.onResult } : {}),
+  });
   let serving: Serving;
   try {
     serving = await startServing({ ...run, timeoutMs: settings.timeoutMs }, () => resident.probe());
