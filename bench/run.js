@@ -494,7 +494,7 @@ async function residentBench(pair, files) {
 }
 
 const WRK_SECONDS = positiveInt('BENCH_WRK_SECONDS', 5);
-/** The storm (BURST connections) and a tenth of it, to show where the queue starts to dominate. */
+/** The storm of BURST connections the resident mode is sized for, and a tenth of it, to show where the queue starts to dominate. */
 const STORMS = [Math.max(1, Math.round(BURST / 10)), BURST];
 
 /**

@@ -1,4 +1,8 @@
-/** Process-level helpers shared by the executables. */
+/**
+ * What every executable's process needs before it does anything: its
+ * version, when it started, and, for those whose stderr reaches a client, a
+ * silent stderr.
+ */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const VERSION: string = (require('../../../package.json') as { version: string }).version;
 

@@ -1,5 +1,6 @@
 /**
- * The load-balancer decision (design.md section 2): pure, no I/O. Rows are
+ * The load-balancer decision (docs/design.md, "The load-balancer verdict"):
+ * pure, no I/O. Rows are
  * evaluated top to bottom; the first that matches decides.
  */
 import { isChannelRunning, type ReplicaChannel } from './replica-status';

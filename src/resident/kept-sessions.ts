@@ -11,8 +11,9 @@
  * - A failed connect starts a backoff (100 ms doubling to 5 s, reset by a
  *   successful connect). While it runs, acquire() fails at once with the last
  *   connect error: a probe storm against a dead or frozen server then costs
- *   nothing, and the answer is the fail-safe one for that node (design.md
- *   section 2: local DOWN, peer counted as unreachable).
+ *   nothing, and the answer is the fail-safe one for that node
+ *   (docs/design.md, "The load-balancer verdict": local DOWN, peer counted
+ *   as unreachable).
  */
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';

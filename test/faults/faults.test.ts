@@ -1,11 +1,12 @@
 /**
- * Fault-injection suite (issue 5): real faults on the real MariaDB pair and
+ * Fault-injection suite (docs/design.md, "Bounds and failures"): real faults
+ * on the real MariaDB pair and
  * on fake listeners, each driven through every executable the way its client
  * runs it: mysql-failover-snmp (snmpd extend), mysql-failover-http (a GET on
  * stdin), mysql-failover-agent (HAProxy agent-check) and check_mysql_failover
  * (Nagios). For every fault and mode it checks:
  *   - the verdict / state (fail-safe: DOWN for local faults, UP for peer faults;
- *     Nagios CRITICAL/UNKNOWN/WARNING per design.md section 3);
+ *     Nagios CRITICAL/UNKNOWN/WARNING per docs/design.md, "The Nagios states");
  *   - the answer arrives within --timeout + 0.5 s (LB modes) or -t + 1 s (Nagios);
  *   - LB modes: stdout holds only the answer, stderr nothing, exit 0;
  *   - the --log-file line names the reason;

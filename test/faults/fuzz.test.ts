@@ -1,5 +1,6 @@
 /**
- * Bounded fuzz (issue 5) of the two readers that take untrusted bytes: the
+ * Bounded fuzz (docs/design.md, "Bounds and failures") of the two readers
+ * that take untrusted bytes: the
  * option-file parser and the HTTP request reader. Inputs are mutations of
  * valid seeds (bit flips, byte inserts/deletes, splices, repeats, control
  * bytes). Every input must be parsed or rejected with a coded CheckError: no

@@ -1,6 +1,7 @@
 /**
  * The README documents each executable by quoting its --help: this keeps the
- * two from drifting apart (issue 3: "--help and README agree").
+ * two from drifting apart (docs/design.md, "The executables": each one's
+ * --help is its reference, and the README quotes it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -5,8 +5,9 @@
  *   core <- io <- config <- probe <- answers <- resident <- cli;
  * - no import cycles between modules;
  * - only src/io/mysql.ts loads mysql2;
- * - only src/config/option-file-reader.ts reads files (config files are the
- *   only files src/ reads);
+ * - only src/config/option-file-reader.ts reads configuration files (every
+ *   module of src/ that reads a file is listed in FILE_READERS, with what it
+ *   reads);
  * - bin/ imports src/ and nothing else of ours; the launcher imports nothing
  *   of ours; src/ imports nothing from bin/, launcher/ or test/.
  */
@@ -18,6 +19,21 @@ import { REPO_ROOT } from '../support/repo';
 
 /** The src/ folders, lowest first: each may import its own and the ones before it. */
 const LAYERS = ['core', 'io', 'config', 'probe', 'answers', 'resident', 'demo', 'cli'] as const;
+
+/**
+ * Every module of src/ that reads a file, and what it reads. Configuration
+ * is read by the option-file reader alone; a module that reads a file of
+ * another kind (state it keeps, say) is added here with what that file is.
+ */
+const FILE_READERS: Readonly<Record<string, string>> = {
+  'src/config/option-file-reader.ts': 'the MySQL option files, the only configuration files',
+  'src/demo/kept-pair.ts': "the demo's own pointer file",
+  'src/demo/process-table.ts': "/proc, to know a pid is the demo's mariadbd before killing it",
+  'src/demo/server-process.ts': "the demo server's pid file",
+  'src/io/atomic-file.ts': 'the failover state file, written atomically',
+  'src/io/file-lock.ts': "the state file's lock file",
+  'src/io/state-file.ts': 'the failover state file',
+};
 
 interface Module {
   /** Repository-relative path, e.g. src/core/decide.ts. */
@@ -121,18 +137,10 @@ describe('imports', () => {
     );
   });
 
-  test('only src/config/option-file-reader.ts reads config files; the other readers are these, each for its own file', () => {
+  test('only src/config/option-file-reader.ts reads configuration files: every file reader is a known one', () => {
     const READS = /\b(readFileSync|readSync|openSync|opendirSync|readdirSync|createReadStream|readFile|readdir|opendir)\s*\(/;
     const readers = SRC.filter((m) => READS.test(m.text)).map((m) => m.file);
-    assert.deepEqual(readers, [
-      'src/config/option-file-reader.ts', // the MySQL option files
-      'src/demo/kept-pair.ts', // the demo's own pointer file
-      'src/demo/process-table.ts', // /proc, to know a pid is the demo's mariadbd before killing it
-      'src/demo/server-process.ts', // the demo server's pid file
-      'src/io/atomic-file.ts', // the failover state file, written atomically
-      'src/io/file-lock.ts', // its lock file
-      'src/io/state-file.ts', // the failover state file
-    ]);
+    assert.deepEqual(readers, Object.keys(FILE_READERS).sort());
   });
 
   test('core/ is pure: no Node built-in and nothing outside core/', () => {

@@ -9,25 +9,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CheckSettings } from '../../../src/config/settings';
+import { parseArgs } from '../../../src/config/argv';
+import { resolveOptions } from '../../../src/config/option-merge';
+import { COMMON_OPTIONS } from '../../../src/config/option-specs';
+import { checkSettings, type CheckSettings } from '../../../src/config/settings';
 import { CheckError } from '../../../src/core/errors';
 import type { Session } from '../../../src/io/mysql';
 import { probe } from '../../../src/probe/probe';
 import type { NodeRole, SessionSource } from '../../../src/probe/session-source';
 
-const SETTINGS: CheckSettings = {
-  local: { socket: '/nonexistent/local.sock' },
-  peer: undefined,
-  peerAuto: undefined,
-  failover: undefined,
-  table: { database: 'mysql_failover', table: 'heartbeat' },
-  node: undefined,
-  thresholds: { fresh: 20, maxLag: 1 },
-  timeoutMs: 3000,
-  maintenanceFile: undefined,
-  logFile: undefined,
-  secrets: [],
-};
+/** The defaults, on a socket nothing listens on (the sessions are the test's anyway). */
+const SETTINGS: CheckSettings = checkSettings(
+  resolveOptions(parseArgs(['--no-defaults', '--socket=/nonexistent/local.sock'], COMMON_OPTIONS), COMMON_OPTIONS),
+);
 
 interface FakeServer {
   /** Seconds since the last stamp. */
