@@ -88,9 +88,7 @@ function addEvaluationGauges(registry: Registry, s: EvaluationSnapshot): void {
     new Gauge<L>({ name: PREFIX + name, help, labelNames, registers: [registry] });
 
   gauge('answer_up', 'Whether the load balancer is told to send traffic here (1) or not (0).').set(bit(s.answered.verdict === 'UP'));
-  gauge('raw_up', "The decision table's verdict before hysteresis and the failback latch: 1 UP, 0 DOWN.").set(
-    bit(s.raw.verdict === 'UP'),
-  );
+  gauge('raw_up', "The decision table's verdict before hysteresis and the failback latch: 1 UP, 0 DOWN.").set(bit(s.raw.verdict === 'UP'));
   gauge('reason_info', 'The reason for the answered verdict and for the raw verdict; always 1.', ['reason', 'raw_reason']).set(
     { reason: s.answered.reason, raw_reason: s.raw.reason },
     1,
@@ -102,10 +100,7 @@ function addEvaluationGauges(registry: Registry, s: EvaluationSnapshot): void {
   const lag = gauge('replication_lag_seconds', 'Seconds_Behind_Master of the channel; NaN when the server reports NULL.', ['channel']);
   const io = gauge('replication_io_running', 'Whether the channel\'s IO thread is running ("Yes"): 1, else 0.', ['channel']);
   const sql = gauge('replication_sql_running', 'Whether the channel\'s SQL thread is running ("Yes"): 1, else 0.', ['channel']);
-  const errno = gauge('replication_last_error_number', 'Last_IO_Errno / Last_SQL_Errno of the channel; 0 for none.', [
-    'channel',
-    'thread',
-  ]);
+  const errno = gauge('replication_last_error_number', 'Last_IO_Errno / Last_SQL_Errno of the channel; 0 for none.', ['channel', 'thread']);
   for (const c of s.channels) {
     const channel = c.name;
     lag.set({ channel }, c.lagSeconds ?? NaN);

@@ -284,7 +284,12 @@ function lbVerdictPart(decision: Decision, t: PluginThresholds): Part & { said: 
 /** The maintenance file: WARNING, and what undraining would give (WARNING when that is DOWN). */
 function maintenancePart(wouldBe: Decision | undefined): Part & { said: boolean } {
   const problems = [problem('WARNING', 'maintenance file present, the load balancer is told DOWN')];
-  if (wouldBe !== undefined && wouldBe.verdict === 'DOWN' && !LOCAL_FAILURE_REASONS.has(wouldBe.reason) && wouldBe.reason !== 'replication-stopped') {
+  if (
+    wouldBe !== undefined &&
+    wouldBe.verdict === 'DOWN' &&
+    !LOCAL_FAILURE_REASONS.has(wouldBe.reason) &&
+    wouldBe.reason !== 'replication-stopped'
+  ) {
     problems.push(problem('WARNING', `once undrained it would be told DOWN (${wouldBe.reason}): ${wouldBe.detail}`));
   }
   const ready = wouldBe === undefined ? [] : [`maintenance: once undrained: ${wouldBe.verdict} (${wouldBe.reason})`];
@@ -333,7 +338,9 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
   // While the failover state holds a change back (--down-after, --up-after),
   // the load balancer is not told yet: a WARNING, not a page.
   const holding = input.failoverState?.state === 'failing' || input.failoverState?.state === 'recovering';
-  const problems = parts.flatMap((p) => p.problems).map((p) => (holding && p.state === 'CRITICAL' ? { ...p, state: 'WARNING' as const } : p));
+  const problems = parts
+    .flatMap((p) => p.problems)
+    .map((p) => (holding && p.state === 'CRITICAL' ? { ...p, state: 'WARNING' as const } : p));
   return finish(
     problems,
     parts.flatMap((p) => p.details),

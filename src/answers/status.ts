@@ -15,7 +15,6 @@ export interface StatusInput extends ProbeResult {
   stampRequested: boolean;
 }
 
-
 function stampLine(s: StatusInput): string {
   if (!s.stampRequested) {
     return s.decision.stamp
@@ -50,7 +49,7 @@ export function fixHint(reason: string, settings: CheckSettings): string | undef
     case 'heartbeat-invalid':
       return 'the heartbeat table needs a lastcheck column (and a node column for the keyed schema): `mysql-failover-check setup` prints the shape';
     case 'local-refused':
-      return 'the server refused the session (see its error number): for 1040/1203 raise max_connections or the account\'s connection limit';
+      return "the server refused the session (see its error number): for 1040/1203 raise max_connections or the account's connection limit";
     case 'heartbeat-write-failed':
       return `the stamp needs INSERT and UPDATE on the heartbeat table and a writable node (read_only OFF, or an account allowed to write anyway): ${setup}`;
     default:

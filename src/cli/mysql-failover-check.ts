@@ -220,7 +220,12 @@ function operatorName(): string {
 }
 
 /** recover: 0 when the latch is gone, 1 when refused (not caught up, nothing to recover). */
-export async function runRecover(options: ResolvedOptions, command: { args: ParsedArgs }, startedAt: number, terminal: Terminal): Promise<number> {
+export async function runRecover(
+  options: ResolvedOptions,
+  command: { args: ParsedArgs },
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
   const settings = checkSettings(options);
   const force = command.args.values.get('force') === true;
   const outcome = await recoverNode(settings, { force, by: operatorName(), startedAt });

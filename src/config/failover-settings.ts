@@ -85,7 +85,10 @@ function haproxyTargets(sockets: readonly string[], servers: readonly string[]):
   if (sockets.length === 0) throw new CheckError('USAGE', '--haproxy-server needs --haproxy-socket');
   if (servers.length === 0) throw new CheckError('USAGE', '--haproxy-socket needs --haproxy-server BACKEND/SERVER');
   if (servers.length !== 1 && servers.length !== sockets.length) {
-    throw new CheckError('USAGE', `${sockets.length} --haproxy-socket need one --haproxy-server each, or one for all; got ${servers.length}`);
+    throw new CheckError(
+      'USAGE',
+      `${sockets.length} --haproxy-socket need one --haproxy-server each, or one for all; got ${servers.length}`,
+    );
   }
   return sockets.map((socket, i) => ({
     address: parseRuntimeAddress(socket),

@@ -80,11 +80,7 @@ function reasonOf(event: EventName, s: FailoverState): string {
  * still tells the hooks. `when` is the evaluation (or operator action) that
  * produced `next`.
  */
-export function eventsFor(
-  prev: FailoverState | undefined,
-  next: FailoverState,
-  when: { at: number; actor: Actor },
-): FailoverEvent[] {
+export function eventsFor(prev: FailoverState | undefined, next: FailoverState, when: { at: number; actor: Actor }): FailoverEvent[] {
   const now = conditionsOf(next);
   const events: FailoverEvent[] = [];
   for (const c of CATEGORIES) {

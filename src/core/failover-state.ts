@@ -247,12 +247,7 @@ function nextState(
   // failure like any other. Judged once per restart, and only from a state
   // in service: a restart seen during maintenance is planned work, and its
   // evidence lasting until the next stamp must not latch on the way out.
-  if (
-    policy.failback === 'manual' &&
-    ev.restartEvidence !== undefined &&
-    !base.restartSeen &&
-    IN_SERVICE.has(s.state)
-  ) {
+  if (policy.failback === 'manual' && ev.restartEvidence !== undefined && !base.restartSeen && IN_SERVICE.has(s.state)) {
     return latched({ at, reason: 'restarted', evidence: ev.restartEvidence });
   }
 
@@ -358,10 +353,15 @@ function answerIn(s: FailoverState, ev: Evaluation, peerUnreachable: boolean, po
     case 'failed': {
       // Rule 2 stays above the latch: never drop the last node.
       if (peerUnreachable && raw.verdict === 'UP') {
-        return { verdict: 'UP', reason: 'peer-unreachable', detail: 'failed, but the peer is unreachable: taking traffic as the last node' };
+        return {
+          verdict: 'UP',
+          reason: 'peer-unreachable',
+          detail: 'failed, but the peer is unreachable: taking traffic as the last node',
+        };
       }
       const latch = s.latch;
-      const why = latch === undefined ? `failed since ${iso(s.since)}` : `failed since ${iso(latch.at)} (${latch.reason}: ${latch.evidence})`;
+      const why =
+        latch === undefined ? `failed since ${iso(s.since)}` : `failed since ${iso(latch.at)} (${latch.reason}: ${latch.evidence})`;
       if (raw.verdict === 'DOWN') return { verdict: 'DOWN', reason: raw.reason, detail: `${raw.detail}; ${why}` };
       return {
         verdict: 'DOWN',
@@ -379,13 +379,7 @@ export type RecoverResult = { ok: true; state: FailoverState; transition: Transi
  * enough is the caller's check, not this function's. `force` also starts
  * from no usable state (a missing, corrupt or foreign file).
  */
-export function recover(
-  prev: FailoverState | undefined,
-  at: number,
-  by: string,
-  policy: FailoverPolicy,
-  force = false,
-): RecoverResult {
+export function recover(prev: FailoverState | undefined, at: number, by: string, policy: FailoverPolicy, force = false): RecoverResult {
   if (prev === undefined && !force) return { ok: false, why: 'no failover state recorded: nothing to recover' };
   if (prev !== undefined && prev.latch === undefined) {
     return { ok: false, why: `the node is ${prev.state}, not failed: nothing to recover` };
@@ -477,9 +471,7 @@ export function describeState(s: FailoverState, policy: FailoverPolicy, now: num
     case 'maintenance':
       return describe(
         s.latch === undefined ? 'maintenance file present' : `maintenance file present; failed before (${latchText})`,
-        s.latch === undefined
-          ? 'removing the maintenance file'
-          : `removing the maintenance file leaves it failed: ${recoverText}`,
+        s.latch === undefined ? 'removing the maintenance file' : `removing the maintenance file leaves it failed: ${recoverText}`,
       );
   }
 }

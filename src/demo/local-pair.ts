@@ -276,7 +276,10 @@ export class LocalPair {
       }
       if (Date.now() >= end) {
         const st = await this.replicaState(n).catch(() => undefined);
-        throw new CheckError('TIMEOUT', `node ${n}: not caught up with node ${otherNode(n)} after ${timeoutMs / 1000} s: ${describeReplica(st)}`);
+        throw new CheckError(
+          'TIMEOUT',
+          `node ${n}: not caught up with node ${otherNode(n)} after ${timeoutMs / 1000} s: ${describeReplica(st)}`,
+        );
       }
       await sleep(POLL_MS);
     }
@@ -466,7 +469,10 @@ export class LocalPair {
     });
     if (group !== undefined) this.helperGroups.delete(group);
     if (r.status !== 0) {
-      throw new CheckError('INTERNAL', `mariadb-install-db ${describeRun(r, INIT_TIMEOUT_MS)}; its output ends:\n${r.outputTail.trimEnd()}`);
+      throw new CheckError(
+        'INTERNAL',
+        `mariadb-install-db ${describeRun(r, INIT_TIMEOUT_MS)}; its output ends:\n${r.outputTail.trimEnd()}`,
+      );
     }
   }
 
@@ -517,9 +523,7 @@ export class LocalPair {
  */
 export async function startLocalPair(opts: LocalPairOptions = {}): Promise<LocalPair> {
   const step = (text: string): void => opts.onStep?.(text);
-  const programs =
-    opts.programs ??
-    (await ensureServerPrograms({ onStep: step, ...(opts.onOutput ? { onOutput: opts.onOutput } : {}) }));
+  const programs = opts.programs ?? (await ensureServerPrograms({ onStep: step, ...(opts.onOutput ? { onOutput: opts.onOutput } : {}) }));
   const started = Date.now();
   const ports = { a: await freePort(), b: 0 };
   ports.b = await freePort([ports.a]);

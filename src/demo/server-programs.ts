@@ -30,10 +30,7 @@ export const SERVER_PACKAGE = 'mariadb-server';
 export const INSTALL_COMMAND = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${SERVER_PACKAGE}`;
 
 /** The apt-get runs the demo makes as root, in order (DEBIAN_FRONTEND=noninteractive). */
-export const APT_STEPS: readonly (readonly string[])[] = [
-  ['update'],
-  ['install', '-y', '--no-install-recommends', SERVER_PACKAGE],
-];
+export const APT_STEPS: readonly (readonly string[])[] = [['update'], ['install', '-y', '--no-install-recommends', SERVER_PACKAGE]];
 
 /** apt-get update fetches indexes; install downloads ~20 MB and runs postinst scripts. */
 const APT_TIMEOUT_MS: Readonly<Record<string, number>> = { update: 5 * 60_000, install: 15 * 60_000 };
@@ -86,7 +83,10 @@ export async function ensureServerPrograms(opts: EnsureOptions = {}): Promise<Se
   if (!isRoot) throw missing(what);
   const aptGet = lookup('apt-get');
   if (aptGet === undefined) {
-    throw new CheckError('MISSING_PROGRAM', `${what}, and there is no apt-get to install it with: install ${SERVER_PACKAGE} with this system's package manager`);
+    throw new CheckError(
+      'MISSING_PROGRAM',
+      `${what}, and there is no apt-get to install it with: install ${SERVER_PACKAGE} with this system's package manager`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const run = opts.run ?? defaultRunner(opts.onOutput);
@@ -94,7 +94,10 @@ export async function ensureServerPrograms(opts: EnsureOptions = {}): Promise<Se
     opts.onStep?.(`installing MariaDB: DEBIAN_FRONTEND=noninteractive apt-get ${args.join(' ')}`);
     const status = await run(aptGet, args, env);
     if (status !== 0) {
-      throw new CheckError('MISSING_PROGRAM', `apt-get ${args.join(' ')} failed (${status === undefined ? 'killed' : `status ${status}`}); ${what}`);
+      throw new CheckError(
+        'MISSING_PROGRAM',
+        `apt-get ${args.join(' ')} failed (${status === undefined ? 'killed' : `status ${status}`}); ${what}`,
+      );
     }
   }
   const installed = findServerPrograms(lookup);

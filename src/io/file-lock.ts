@@ -67,7 +67,12 @@ function tryCreate(path: string, deadline: Deadline): HeldLock | undefined {
     throw new CheckError('STATE_UNWRITABLE', `cannot create lock ${path}: ${errnoCode(e) ?? String(e)}`, { cause: e });
   }
   const now = Date.now();
-  const content = formatHolder({ pid: process.pid, start: ownStart(), acquired: now, until: Math.min(deadline.at, now + MAX_LOCK_HOLD_MS) });
+  const content = formatHolder({
+    pid: process.pid,
+    start: ownStart(),
+    acquired: now,
+    until: Math.min(deadline.at, now + MAX_LOCK_HOLD_MS),
+  });
   try {
     // The umask must not narrow it (see above).
     fs.fchmodSync(fd, 0o644);

@@ -39,7 +39,10 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
  */
 export function parseRuntimeAddress(text: string): RuntimeAddress {
   const bad = (why: string) =>
-    new CheckError('USAGE', `HAProxy runtime API address ${JSON.stringify(text)}: ${why} (want an absolute socket path, HOST:PORT or [IPv6]:PORT)`);
+    new CheckError(
+      'USAGE',
+      `HAProxy runtime API address ${JSON.stringify(text)}: ${why} (want an absolute socket path, HOST:PORT or [IPv6]:PORT)`,
+    );
   if (text.startsWith('/')) {
     if (text.includes('\0')) throw bad('a NUL byte in the path');
     return { socket: text };
@@ -94,6 +97,8 @@ function checkRef(ref: ServerRef): void {
  */
 export function runtimeCommand(addr: RuntimeAddress, command: string, timeoutMs: number): Promise<string> {
   const where = formatRuntimeAddress(addr);
+  // A control character (a newline above all) would end our command and start another.
+  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(command)) {
     return Promise.reject(new CheckError('USAGE', `HAProxy runtime command with a control character: ${JSON.stringify(command)}`));
   }
@@ -132,7 +137,12 @@ export function runtimeCommand(addr: RuntimeAddress, command: string, timeoutMs:
         finish(new CheckError('HAPROXY_UNREACHABLE', `HAProxy runtime API ${where}: closed the connection without an answer`));
       } else if (answer.trim() === 'Permission denied') {
         // The reply to any command above the socket's level (`level user` or `operator`).
-        finish(new CheckError('HAPROXY_DENIED', `HAProxy runtime API ${where}: permission denied for ${JSON.stringify(command)}; the socket needs "level admin"`));
+        finish(
+          new CheckError(
+            'HAPROXY_DENIED',
+            `HAProxy runtime API ${where}: permission denied for ${JSON.stringify(command)}; the socket needs "level admin"`,
+          ),
+        );
       } else {
         finish(undefined, answer);
       }
@@ -149,7 +159,10 @@ function brief(answer: string): string {
 const NO_SUCH = new Set(['No such server.', 'No such backend.', "Can't find backend."]);
 
 function noSuchServer(addr: RuntimeAddress, ref: ServerRef): CheckError {
-  return new CheckError('HAPROXY_NO_SUCH_SERVER', `HAProxy runtime API ${formatRuntimeAddress(addr)}: no server ${ref.backend}/${ref.server}`);
+  return new CheckError(
+    'HAPROXY_NO_SUCH_SERVER',
+    `HAProxy runtime API ${formatRuntimeAddress(addr)}: no server ${ref.backend}/${ref.server}`,
+  );
 }
 
 /**
@@ -225,13 +238,17 @@ export async function getServerState(addr: RuntimeAddress, ref: ServerRef, timeo
 
 export async function setServerState(addr: RuntimeAddress, ref: ServerRef, state: AdminState, timeoutMs: number): Promise<void> {
   checkRef(ref);
-  if (!ADMIN_STATES.includes(state)) throw new CheckError('USAGE', `HAProxy server state ${JSON.stringify(state)}: want ready, drain or maint`);
+  if (!ADMIN_STATES.includes(state))
+    throw new CheckError('USAGE', `HAProxy server state ${JSON.stringify(state)}: want ready, drain or maint`);
   const answer = await runtimeCommand(addr, `set server ${ref.backend}/${ref.server} state ${state}`, timeoutMs);
   const text = answer.trim();
   // Success is an empty answer (one empty line).
   if (text === '') return;
   if (NO_SUCH.has(text)) throw noSuchServer(addr, ref);
-  throw new CheckError('HAPROXY_ERROR', `HAProxy runtime API ${formatRuntimeAddress(addr)}: set server ${ref.backend}/${ref.server} state ${state}: ${brief(answer)}`);
+  throw new CheckError(
+    'HAPROXY_ERROR',
+    `HAProxy runtime API ${formatRuntimeAddress(addr)}: set server ${ref.backend}/${ref.server} state ${state}: ${brief(answer)}`,
+  );
 }
 
 /**
@@ -285,7 +302,8 @@ export async function pushServerState(push: HaproxyPush, timeoutMs: number): Pro
 /** The push's log line, in the style of the --log-file lines. */
 export function formatPushLine(o: PushOutcome, tool: string, now = new Date()): string {
   const { push } = o;
-  const result = o.error === undefined ? `changed=${o.changed} was=${o.was ?? ''}` : `error=${o.error} detail=${JSON.stringify(o.detail ?? '')}`;
+  const result =
+    o.error === undefined ? `changed=${o.changed} was=${o.was ?? ''}` : `error=${o.error} detail=${JSON.stringify(o.detail ?? '')}`;
   return (
     `${now.toISOString()} ${tool} pid=${process.pid} haproxy=${JSON.stringify(formatRuntimeAddress(push.address))} ` +
     `server=${JSON.stringify(`${push.ref.backend}/${push.ref.server}`)} state=${JSON.stringify(push.state)} ${result} duration_ms=${o.durationMs}\n`

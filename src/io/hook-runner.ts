@@ -117,6 +117,8 @@ export function hookEnvironment(ev: HookEvent, from: NodeJS.ProcessEnv = process
  * `less` or `cat`).
  */
 function safeText(text: string): string {
+  // Control characters are what this replaces: a hook's output must not rewrite a terminal or split a log line.
+  // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
 }
 

@@ -22,10 +22,7 @@ export const STATE_FILE_MAX_BYTES = 64 * 1024;
  * used (STATE_UNREADABLE, STATE_CORRUPT, or STATE_IDENTITY for a file
  * written for another node).
  */
-export type StoredState =
-  | { kind: 'missing' }
-  | { kind: 'ok'; state: FailoverState }
-  | { kind: 'unusable'; error: CheckError };
+export type StoredState = { kind: 'missing' } | { kind: 'ok'; state: FailoverState } | { kind: 'unusable'; error: CheckError };
 
 export interface WriteOutcome {
   /** false when the state was unchanged: nothing written. */
@@ -62,12 +59,7 @@ export function loadState(path: string, identity?: string): StoredState {
  * (the heartbeat stamp); if it is still running at the deadline the lock is
  * released, `txn` refuses further writes and this rejects with TIMEOUT.
  */
-export async function withStateLock<T>(
-  path: string,
-  identity: string,
-  deadline: Deadline,
-  fn: (txn: StateTxn) => Promise<T>,
-): Promise<T> {
+export async function withStateLock<T>(path: string, identity: string, deadline: Deadline, fn: (txn: StateTxn) => Promise<T>): Promise<T> {
   const lock = await acquireLock(lockPathOf(path), deadline);
   let open = true;
   let loaded: Loaded | undefined;
@@ -95,10 +87,7 @@ export async function withStateLock<T>(
     // A late failure after the deadline must not become an unhandled rejection.
     work.catch(() => undefined);
     const overrun = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CheckError('TIMEOUT', `state file ${path}: lock held past the deadline`)),
-        deadline.remaining(),
-      );
+      timer = setTimeout(() => reject(new CheckError('TIMEOUT', `state file ${path}: lock held past the deadline`)), deadline.remaining());
     });
     return await Promise.race([work, overrun]);
   } finally {
@@ -164,10 +153,7 @@ function load(path: string, identity: string | undefined): Loaded {
     throw e;
   }
   if (identity !== undefined && decoded.identity !== identity) {
-    return unusable(
-      'STATE_IDENTITY',
-      `written for ${JSON.stringify(decoded.identity)}, not for ${JSON.stringify(identity)}`,
-    );
+    return unusable('STATE_IDENTITY', `written for ${JSON.stringify(decoded.identity)}, not for ${JSON.stringify(identity)}`);
   }
   return { stored: { kind: 'ok', state: decoded.state }, text };
 }
@@ -212,10 +198,25 @@ const RECORD_LOCK_MS = 5_000;
 export async function recordHookRun(
   path: string,
   identity: string,
-  run: { command: string; event: string; exitCode: number | null; signal: string | null; timedOut: boolean; error?: string; durationMs: number },
+  run: {
+    command: string;
+    event: string;
+    exitCode: number | null;
+    signal: string | null;
+    timedOut: boolean;
+    error?: string;
+    durationMs: number;
+  },
   at: number = Date.now(),
 ): Promise<void> {
-  const exit = run.error !== undefined ? `error ${run.error}` : run.timedOut ? 'timeout' : run.exitCode !== null ? String(run.exitCode) : (run.signal ?? 'unknown');
+  const exit =
+    run.error !== undefined
+      ? `error ${run.error}`
+      : run.timedOut
+        ? 'timeout'
+        : run.exitCode !== null
+          ? String(run.exitCode)
+          : (run.signal ?? 'unknown');
   try {
     await withStateLock(path, identity, new Deadline(Date.now() + RECORD_LOCK_MS), async (txn) => {
       const stored = txn.read();

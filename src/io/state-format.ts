@@ -8,13 +8,7 @@
 import * as ini from 'ini';
 import type { Verdict } from '../core/decide';
 import { CheckError } from '../core/errors';
-import {
-  STATE_NAMES,
-  type FailoverState,
-  type HookRun,
-  type LastEvents,
-  type Latch,
-} from '../core/failover-state';
+import { STATE_NAMES, type FailoverState, type HookRun, type LastEvents, type Latch } from '../core/failover-state';
 
 export const STATE_FORMAT_VERSION = 1;
 

@@ -115,7 +115,11 @@ export async function gatherLocal(
       }
     }
     const uptime = wantUptime ? await readUptime(session, deadline) : undefined;
-    const gathered: LocalGathered = { facts: { ok: true, heartbeat: read.heartbeat, channels, replicationError }, heartbeat: read, session };
+    const gathered: LocalGathered = {
+      facts: { ok: true, heartbeat: read.heartbeat, channels, replicationError },
+      heartbeat: read,
+      session,
+    };
     if (uptime !== undefined) gathered.uptime = uptime;
     return gathered;
   } catch (e) {
@@ -128,11 +132,7 @@ export async function gatherLocal(
  * The peer is fine when it completes a login and answers a ping; when not,
  * whether it answered at all decides between row 2 and rows 3 to 7.
  */
-export async function gatherPeer(
-  sessions: SessionSource,
-  endpoint: Endpoint | undefined,
-  deadline: Deadline,
-): Promise<PeerFacts> {
+export async function gatherPeer(sessions: SessionSource, endpoint: Endpoint | undefined, deadline: Deadline): Promise<PeerFacts> {
   if (endpoint === undefined) return { configured: false };
   let session: Session | undefined;
   let failed = true;

@@ -174,7 +174,13 @@ export async function holdFailover(
       // Someone else holds the lock: answer as the file says, change nothing.
       const peek = peekFailover(f, input);
       const decision = peek.decision.stamp ? { ...peek.decision, stamp: false } : peek.decision;
-      return { ...peek, decision, transitions: [], events: [], notes: [...peek.notes, `${err.message}: answered from an unlocked read, nothing written`] };
+      return {
+        ...peek,
+        decision,
+        transitions: [],
+        events: [],
+        notes: [...peek.notes, `${err.message}: answered from an unlocked read, nothing written`],
+      };
     }
     if (err.code === 'TIMEOUT') {
       return refused({ ...errorDecision({ code: err.code, message: err.message }), warnings: input.raw.warnings }, notes);

@@ -30,11 +30,7 @@ const RESOLVE_BOUND_MS = 500;
  * resolved (bounded: an unanswered lookup only means "cannot tell", never a
  * later answer); nothing is said when it cannot be determined.
  */
-export async function peerSourceWarning(
-  peer: HostPort,
-  channels: readonly ReplicaChannel[],
-  dl: Deadline,
-): Promise<string | undefined> {
+export async function peerSourceWarning(peer: HostPort, channels: readonly ReplicaChannel[], dl: Deadline): Promise<string | undefined> {
   if (channels.length === 0) return undefined;
   const resolved = new Map<string, string[]>();
   const names = namesToResolve(peer, channels);
@@ -49,7 +45,11 @@ export async function peerSourceWarning(
     const lookups = Promise.all(
       names.map((n) =>
         dns.promises.lookup(n, { all: true }).then(
-          (addrs) => void resolved.set(n, addrs.map((a) => a.address)),
+          (addrs) =>
+            void resolved.set(
+              n,
+              addrs.map((a) => a.address),
+            ),
           () => undefined,
         ),
       ),

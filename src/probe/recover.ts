@@ -30,10 +30,7 @@ export async function healthCheck(s: CheckSettings, startedAt: number): Promise<
   return r.decision;
 }
 
-export async function recoverNode(
-  s: CheckSettings,
-  opts: { force: boolean; by: string; startedAt: number },
-): Promise<RecoverOutcome> {
+export async function recoverNode(s: CheckSettings, opts: { force: boolean; by: string; startedAt: number }): Promise<RecoverOutcome> {
   const f = s.failover;
   if (f === undefined) {
     throw new CheckError('USAGE', 'recover needs the failover options (--state-file, --failback, ...), as the probes have them');

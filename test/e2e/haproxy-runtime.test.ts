@@ -169,7 +169,10 @@ describe('failures', () => {
   test('a missing socket and a refused port are HAPROXY_UNREACHABLE', async () => {
     const missing = await rejectsWith(getServerState({ socket: path.join(dir, 'missing.sock') }, S1, TIMEOUT_MS), 'HAPROXY_UNREACHABLE');
     assert.match(missing.message, /ENOENT/);
-    const refused = await rejectsWith(setServerState({ host: '127.0.0.1', port: await refusedPort() }, S1, 'maint', TIMEOUT_MS), 'HAPROXY_UNREACHABLE');
+    const refused = await rejectsWith(
+      setServerState({ host: '127.0.0.1', port: await refusedPort() }, S1, 'maint', TIMEOUT_MS),
+      'HAPROXY_UNREACHABLE',
+    );
     assert.match(refused.message, /ECONNREFUSED/);
   });
 
@@ -214,7 +217,9 @@ describe('the detached hook job', () => {
     const logFile = path.join(dir, 'job.log');
     const pid = startDetachedHooks({
       commands: [],
-      events: [{ event: 'down', node: 'db1', peer: 'db2', from: 'up', to: 'down', reason: 'test', lag: null, time: Date.now(), actor: 'probe' }],
+      events: [
+        { event: 'down', node: 'db1', peer: 'db2', from: 'up', to: 'down', reason: 'test', lag: null, time: Date.now(), actor: 'probe' },
+      ],
       timeoutMs: 5_000,
       logFile,
       tool: 'e2e',
@@ -225,6 +230,9 @@ describe('the detached hook job', () => {
     await until('the server is MAINT', async () => (await statStatus(S1)) === 'MAINT', 15_000);
     await until('the push is logged', async () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('\n'), 15_000);
     const line = fs.readFileSync(logFile, 'utf8');
-    assert.match(line, / e2e pid=\d+ haproxy="[^"]+stats\.sock" server="mysql\/s1" state="maint" changed=true was=ready duration_ms=\d+\n$/);
+    assert.match(
+      line,
+      / e2e pid=\d+ haproxy="[^"]+stats\.sock" server="mysql\/s1" state="maint" changed=true was=ready duration_ms=\d+\n$/,
+    );
   });
 });

@@ -30,8 +30,18 @@ const COMPARED = [
   { what: 'lag', theirs: 'mysql_slave_status_seconds_behind_master', ours: 'mysql_failover_replication_lag_seconds' },
   { what: 'IO thread running', theirs: 'mysql_slave_status_slave_io_running', ours: 'mysql_failover_replication_io_running' },
   { what: 'SQL thread running', theirs: 'mysql_slave_status_slave_sql_running', ours: 'mysql_failover_replication_sql_running' },
-  { what: 'last IO error', theirs: 'mysql_slave_status_last_io_errno', ours: 'mysql_failover_replication_last_error_number', oursLabels: { thread: 'io' } },
-  { what: 'last SQL error', theirs: 'mysql_slave_status_last_sql_errno', ours: 'mysql_failover_replication_last_error_number', oursLabels: { thread: 'sql' } },
+  {
+    what: 'last IO error',
+    theirs: 'mysql_slave_status_last_io_errno',
+    ours: 'mysql_failover_replication_last_error_number',
+    oursLabels: { thread: 'io' },
+  },
+  {
+    what: 'last SQL error',
+    theirs: 'mysql_slave_status_last_sql_errno',
+    ours: 'mysql_failover_replication_last_error_number',
+    oursLabels: { thread: 'sql' },
+  },
 ] as const;
 
 interface Observation {
@@ -133,8 +143,14 @@ describe('side by side with prometheus-mysqld-exporter, node b of a real pair', 
     // It is the only replica-status family that goes.
     assert.ok(replicatingFamilies, 'the replicating case ran first');
     const stopped = new Set([...o.theirs.keys()].filter((n) => n.startsWith('mysql_slave_status_')));
-    assert.deepEqual([...replicatingFamilies].filter((n) => !stopped.has(n)), ['mysql_slave_status_seconds_behind_master']);
-    assert.deepEqual([...stopped].filter((n) => !replicatingFamilies?.has(n)), []);
+    assert.deepEqual(
+      [...replicatingFamilies].filter((n) => !stopped.has(n)),
+      ['mysql_slave_status_seconds_behind_master'],
+    );
+    assert.deepEqual(
+      [...stopped].filter((n) => !replicatingFamilies?.has(n)),
+      [],
+    );
     assert.deepEqual(values(o.theirs, 'mysql_up'), ['1']);
     assert.deepEqual(values(o.theirs, 'mysql_exporter_last_scrape_error'), ['0']);
   });

@@ -66,8 +66,14 @@ describe('a real Prometheus scraping the metrics', () => {
     assert.deepEqual(await p.query(`mysql_failover_raw_up{job="${JOB}"}`).then((r) => r.map((s) => s.value[1])), ['1']);
     const states = await p.query(`mysql_failover_state{job="${JOB}"}`);
     assert.deepEqual(new Set(states.map((s) => s.metric['state'])), new Set(STATES));
-    assert.deepEqual(states.filter((s) => s.value[1] === '1').map((s) => s.metric['state']), ['up']);
-    assert.deepEqual((await p.query(`mysql_failover_replication_lag_seconds{job="${JOB}"}`)).map((s) => s.value[1]), ['0']);
+    assert.deepEqual(
+      states.filter((s) => s.value[1] === '1').map((s) => s.metric['state']),
+      ['up'],
+    );
+    assert.deepEqual(
+      (await p.query(`mysql_failover_replication_lag_seconds{job="${JOB}"}`)).map((s) => s.value[1]),
+      ['0'],
+    );
     assert.ok(scrapes >= 1);
   });
 
@@ -81,8 +87,14 @@ describe('a real Prometheus scraping the metrics', () => {
     );
     // channel="" is stored as no channel label at all.
     assert.equal(lag?.metric['channel'], undefined);
-    assert.deepEqual((await p.query(`mysql_failover_replication_io_running{job="${JOB}"}`)).map((s) => s.value[1]), ['0']);
-    assert.deepEqual((await p.query(`mysql_failover_replication_sql_running{job="${JOB}"}`)).map((s) => s.value[1]), ['1']);
+    assert.deepEqual(
+      (await p.query(`mysql_failover_replication_io_running{job="${JOB}"}`)).map((s) => s.value[1]),
+      ['0'],
+    );
+    assert.deepEqual(
+      (await p.query(`mysql_failover_replication_sql_running{job="${JOB}"}`)).map((s) => s.value[1]),
+      ['1'],
+    );
     await p.waitForQuery('answer_up reads 0', `mysql_failover_answer_up{job="${JOB}"}`, one('0'));
     const [reason] = await p.query(`mysql_failover_reason_info{job="${JOB}"}`);
     assert.equal(reason?.metric['reason'], 'replication-stopped');

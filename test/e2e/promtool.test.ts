@@ -79,8 +79,14 @@ describe('prometheus/alerts.yml', () => {
         firing: /exp_labels:/.test(chunk.split(/^\s*- (?:name|interval):/m)[0] ?? ''),
       }));
     for (const alert of alerts) {
-      assert.ok(cases.some((c) => c.alert === alert && c.firing), `${alert}: no test where it fires`);
-      assert.ok(cases.some((c) => c.alert === alert && !c.firing), `${alert}: no test where it does not fire`);
+      assert.ok(
+        cases.some((c) => c.alert === alert && c.firing),
+        `${alert}: no test where it fires`,
+      );
+      assert.ok(
+        cases.some((c) => c.alert === alert && !c.firing),
+        `${alert}: no test where it does not fire`,
+      );
     }
   });
 
@@ -88,7 +94,9 @@ describe('prometheus/alerts.yml', () => {
     const dir = makeTempDir('alerts-');
     try {
       fs.copyFileSync(path.join(DIR, 'alerts.yml'), path.join(dir, 'alerts.yml'));
-      const tests = fs.readFileSync(path.join(DIR, 'alerts.test.yml'), 'utf8').replace('severity: critical\n              pair: orders', 'severity: warning\n              pair: orders');
+      const tests = fs
+        .readFileSync(path.join(DIR, 'alerts.test.yml'), 'utf8')
+        .replace('severity: critical\n              pair: orders', 'severity: warning\n              pair: orders');
       assert.ok(tests.includes('severity: warning\n              pair: orders'), 'the expectation to break was not found');
       fs.writeFileSync(path.join(dir, 'alerts.test.yml'), tests);
       const r = promtool(['test', 'rules', path.join(dir, 'alerts.test.yml')]);

@@ -324,7 +324,8 @@ async function runCase(c: Case): Promise<void> {
     if (c.during) await c.during();
     results = await runs;
     const sumsAfter = sumsBefore === undefined ? undefined : await checksums(c);
-    if (sumsAfter !== undefined && sumsAfter !== sumsBefore) changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
+    if (sumsAfter !== undefined && sumsAfter !== sumsBefore)
+      changed = `tables other than the heartbeat changed: ${sumsBefore} -> ${sumsAfter}`;
     if (c.stamped !== undefined) {
       const stampAfter = await heartbeatStamp(c);
       if (c.stamped && stampAfter === stampBefore) changed = `${changed ?? ''} heartbeat not stamped (${stampBefore})`;
@@ -560,7 +561,11 @@ describe('fault injection', () => {
       setup: async () => void (await makeStale()),
     },
     // 6. heartbeat table
-    { fault: 'heartbeat table missing', expect: { lb: 'DOWN', reason: /^heartbeat-missing$/, nagios: ['CRITICAL'] }, options: { table: 'status_example.no_such_table' } },
+    {
+      fault: 'heartbeat table missing',
+      expect: { lb: 'DOWN', reason: /^heartbeat-missing$/, nagios: ['CRITICAL'] },
+      options: { table: 'status_example.no_such_table' },
+    },
     // 8. read_only
     {
       fault: 'read_only on local',

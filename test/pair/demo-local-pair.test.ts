@@ -77,7 +77,10 @@ function startDriver(args: string[]): Driver {
     const seen = lines.find((l) => re.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`driver: no line ${re} within ${timeoutMs} ms; got:\n${lines.join('\n')}\n${err}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`driver: no line ${re} within ${timeoutMs} ms; got:\n${lines.join('\n')}\n${err}`)),
+        timeoutMs,
+      );
       waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
       void exited.then(() => {
         clearTimeout(timer);
@@ -91,7 +94,10 @@ function startDriver(args: string[]): Driver {
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -151,7 +157,11 @@ describe('demo local pair: start and drive', () => {
     await pair.waitCaughtUp('b');
     for (const n of ['a', 'b'] as const) {
       const rows = await pair.sql(n, `SELECT note FROM ${WRITES} ORDER BY note`);
-      assert.deepEqual(rows.map((r) => r['note']), ['from a', 'from b'], `node ${n}`);
+      assert.deepEqual(
+        rows.map((r) => r['note']),
+        ['from a', 'from b'],
+        `node ${n}`,
+      );
       const st = await pair.replicaState(n);
       assert.equal(st?.ioRunning, 'Yes');
       assert.equal(st?.sqlRunning, 'Yes');

@@ -140,7 +140,9 @@ describe('holding a failover, on a real pair', () => {
 
     await pair.sql('a', 'START SLAVE');
     await pair.waitReplicationRunning('a');
-    const ok = await runBin('mysql-failover-check', ['recover', `--defaults-file=${n.file}`], { env: { PATH: process.env['PATH'] ?? '', SUDO_USER: 'alice' } });
+    const ok = await runBin('mysql-failover-check', ['recover', `--defaults-file=${n.file}`], {
+      env: { PATH: process.env['PATH'] ?? '', SUDO_USER: 'alice' },
+    });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^recovered: failed -> up by alice at /);
     assert.equal(await snmp(n), '100');
@@ -225,7 +227,10 @@ describe('holding a failover, on a real pair', () => {
     assert.equal(await snmp(manual), '200');
     assert.equal((await statusJson(manual)).reason, 'state-unreadable');
     assert.equal(readFileSync(manual.stateFile, 'utf8'), 'garbage\x00[state\n', 'never overwritten');
-    assert.ok(logLines(manual).some((l) => /verdict=DOWN reason=state-unreadable/.test(l)), logLines(manual).join('\n'));
+    assert.ok(
+      logLines(manual).some((l) => /verdict=DOWN reason=state-unreadable/.test(l)),
+      logLines(manual).join('\n'),
+    );
     const refused = await runBin('mysql-failover-check', ['recover', `--defaults-file=${manual.file}`]);
     assert.equal(refused.code, 1);
     const forced = await runBin('mysql-failover-check', ['recover', '--force', `--defaults-file=${manual.file}`]);
@@ -235,7 +240,10 @@ describe('holding a failover, on a real pair', () => {
     const auto = nodeA({});
     writeFileSync(auto.stateFile, 'garbage\n');
     assert.equal(await snmp(auto), '100');
-    assert.ok(logLines(auto).some((l) => /state_file=".*started afresh/.test(l)), logLines(auto).join('\n'));
+    assert.ok(
+      logLines(auto).some((l) => /state_file=".*started afresh/.test(l)),
+      logLines(auto).join('\n'),
+    );
     const copies = readdirSync(dir).filter((f) => f.startsWith(`${basename(auto.stateFile)}.corrupt-`));
     assert.equal(copies.length, 1, 'the corrupt file is kept beside the new one');
     assert.equal(readFileSync(join(dir, copies[0] as string), 'utf8'), 'garbage\n');

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pair } from '../support/pair';
 import { makeTempDir } from '../support/run-dir';
@@ -23,7 +23,6 @@ function optionFile(extra: Record<string, string>, client: Record<string, string
   const file = join(dir, `o${++seq}.cnf`);
   pair.writeOptionFile(file, { host: '127.0.0.1', port: String(pair.a.port), ...client });
   const lines = ['[mysql-failover-check]', `table=${TABLE}`, 'timeout=3', ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)];
-  const { appendFileSync } = require('node:fs') as typeof import('node:fs');
   appendFileSync(file, lines.join('\n') + '\n');
   return file;
 }
@@ -50,7 +49,9 @@ describe('peer and replication source, on a real pair', () => {
     // Node a itself: alive and accepting our login, but not where a replicates from.
     const log = join(dir, 'mismatch.log');
     const file = optionFile({ peer: `127.0.0.1:${pair.a.port}`, 'log-file': log });
-    const want = new RegExp(`--peer 127\\.0\\.0\\.1:${pair.a.port} is not the source of any replication channel \\(default channel from 127\\.0\\.0\\.1:${pair.b.port}\\)`);
+    const want = new RegExp(
+      `--peer 127\\.0\\.0\\.1:${pair.a.port} is not the source of any replication channel \\(default channel from 127\\.0\\.0\\.1:${pair.b.port}\\)`,
+    );
 
     const status = await runBin('mysql-failover-check', ['status', `--defaults-file=${file}`]);
     assert.equal(status.code, 0, status.stdout + status.stderr);
@@ -127,7 +128,10 @@ describe('peer and replication source, on a real pair', () => {
     assert.equal(status.code, 0, status.stdout + status.stderr);
     assert.match(status.stdout, /^verdict {7}UP \(fresh\)/m);
     assert.match(status.stdout, /^replication   cannot be read: .*\(1227\)/m);
-    assert.match(status.stdout, /^warning {7}the replica status cannot be read \(.*1227.*\): this node will answer DOWN once its heartbeat is stale$/m);
+    assert.match(
+      status.stdout,
+      /^warning {7}the replica status cannot be read \(.*1227.*\): this node will answer DOWN once its heartbeat is stale$/m,
+    );
     assert.equal((await runBin('mysql-failover-snmp', [`--defaults-file=${file}`])).stdout, '100\n', 'the LB gets the same verdict');
     const plugin = await runBin('check_mysql_failover', [`--defaults-file=${file}`]);
     assert.match(plugin.stdout, /^MYSQL FAILOVER WARNING - .*1227/);

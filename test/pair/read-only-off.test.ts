@@ -117,7 +117,9 @@ describe('hooks/read-only-off', () => {
 
   test('an unreadable option file is one line and a failure, and nothing changes', async () => {
     const wrapper = path.join(dir, 'read-only-off-missing');
-    fs.writeFileSync(wrapper, `#!/bin/sh\nFAILOVER_HOOK_DEFAULTS_FILE='${path.join(dir, 'nope.cnf')}' exec '${HOOK}' "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(wrapper, `#!/bin/sh\nFAILOVER_HOOK_DEFAULTS_FILE='${path.join(dir, 'nope.cnf')}' exec '${HOOK}' "$@"\n`, {
+      mode: 0o755,
+    });
     const run = await runHook(wrapper, event('peer-lost'), { timeoutMs: 30_000 });
     assert.equal(run.exitCode, 1);
     assert.match(run.output, /^read-only-off: cannot read \S+nope\.cnf; read_only left as it was on a$/);

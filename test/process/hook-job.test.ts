@@ -36,7 +36,10 @@ function job(over: Partial<HookJob>): HookJob {
 
 function lines(file: string): string[] {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }
@@ -87,7 +90,10 @@ describe('startDetachedHooks', () => {
     await until('the hook line is logged', async () => lines(logFile).length === 1, 30_000);
     assert.ok(fs.existsSync(marker));
     const [line] = lines(logFile);
-    assert.match(line ?? '', /^\S+ test-tool pid=\d+ hook=\S+\/slow event=peer-lost exit=0 signal= timed_out=false killed=false duration_ms=\d+ output="slept well"$/);
+    assert.match(
+      line ?? '',
+      /^\S+ test-tool pid=\d+ hook=\S+\/slow event=peer-lost exit=0 signal= timed_out=false killed=false duration_ms=\d+ output="slept well"$/,
+    );
     await until('the job exits', async () => processGone(pid), 10_000);
   });
 
@@ -97,7 +103,10 @@ describe('startDetachedHooks', () => {
     const first = writeHook('first', `echo first >> ${order}`);
     const stuck = writeHook('stuck', `echo stuck >> ${order}\nsleep 60`);
     const last = writeHook('last', `echo last >> ${order}`);
-    const r = await runCaller(callerScript(HOOK_JOB_JS), job({ commands: [first, stuck, last], logFile, timeoutMs: 500, killGraceMs: 1_000 }));
+    const r = await runCaller(
+      callerScript(HOOK_JOB_JS),
+      job({ commands: [first, stuck, last], logFile, timeoutMs: 500, killGraceMs: 1_000 }),
+    );
     const pid = jobPid(r.stdout);
     await until('the job exits', async () => processGone(pid), 30_000);
     assert.deepEqual(fs.readFileSync(order, 'utf8').split('\n').filter(Boolean), ['first', 'stuck', 'last']);
@@ -143,7 +152,15 @@ describe('from an esbuild bundle, laid out as installed (dist/bundle/<name>.js b
     bundle = path.join(layout, 'bundle', 'probe.js');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as typeof import('esbuild');
-    await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'error' });
+    await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'error',
+    });
     fs.cpSync(path.resolve(__dirname, '..', '..', 'src'), path.join(layout, 'src'), { recursive: true });
   });
 
@@ -173,7 +190,13 @@ describe('from an esbuild bundle, laid out as installed (dist/bundle/<name>.js b
 
 describe('the job script and the in-process runner', () => {
   test('the script refuses a malformed job with exit 2 and runs nothing', async () => {
-    for (const arg of ['', 'not json', '{}', JSON.stringify({ ...job({}), timeoutMs: -1 }), JSON.stringify({ ...job({}), commands: 'x' })]) {
+    for (const arg of [
+      '',
+      'not json',
+      '{}',
+      JSON.stringify({ ...job({}), timeoutMs: -1 }),
+      JSON.stringify({ ...job({}), commands: 'x' }),
+    ]) {
       const code = await new Promise<number | null>((resolve) => {
         const c = spawn(process.execPath, [HOOK_JOB_JS, arg], { stdio: 'ignore' });
         c.on('close', resolve);

@@ -97,20 +97,17 @@ describe('environment: a whitelist plus MFC_*', () => {
     for (const k of Object.keys(env)) assert.ok(allowed.has(k) || k.startsWith('MFC_'), `unexpected variable ${k}`);
     assert.equal(env['LANG'], 'C.UTF-8');
     assert.equal(env['TZ'], 'UTC');
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('MFC_'))),
-      {
-        MFC_EVENT: 'down',
-        MFC_NODE: 'db1',
-        MFC_PEER: 'db2',
-        MFC_FROM: 'up',
-        MFC_TO: 'down',
-        MFC_REASON: 'replication-stopped',
-        MFC_LAG: '12',
-        MFC_TIME: '2024-01-02T03:04:05.678Z',
-        MFC_ACTOR: 'watcher',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('MFC_'))), {
+      MFC_EVENT: 'down',
+      MFC_NODE: 'db1',
+      MFC_PEER: 'db2',
+      MFC_FROM: 'up',
+      MFC_TO: 'down',
+      MFC_REASON: 'replication-stopped',
+      MFC_LAG: '12',
+      MFC_TIME: '2024-01-02T03:04:05.678Z',
+      MFC_ACTOR: 'watcher',
+    });
   });
 
   test('MFC_LAG is empty when the lag is unknown; PATH is there even when ours is not', async () => {
@@ -162,7 +159,7 @@ describe('timeout: SIGTERM, then SIGKILL, to the whole process group', () => {
     const run = await runHook(writeHook('parent', body), EVENT, { timeoutMs: 500, killGraceMs: 5_000 });
     assert.equal(run.timedOut, true);
     const child = pidFrom(pidFile);
-    await until('the hook\'s child is gone', async () => processGone(child), 10_000);
+    await until("the hook's child is gone", async () => processGone(child), 10_000);
   });
 
   test('a child that outlives the hook and holds its output is killed at the timeout; the run still settles', async () => {
@@ -179,13 +176,15 @@ describe('timeout: SIGTERM, then SIGKILL, to the whole process group', () => {
 
 describe('output and failures', () => {
   test('the output is the last 4 KiB, marked as cut, with control characters replaced', async () => {
-    const body = 'i=0; while [ $i -lt 2000 ]; do echo "line $i of filler text"; i=$((i+1)); done\nprintf \'\\033[31mred\\r\\n\'\necho THE END';
+    const body =
+      'i=0; while [ $i -lt 2000 ]; do echo "line $i of filler text"; i=$((i+1)); done\nprintf \'\\033[31mred\\r\\n\'\necho THE END';
     const run = await runHook(writeHook('chatty', body), EVENT, { timeoutMs: 30_000 });
     assert.equal(run.exitCode, 0);
     assert.ok(Buffer.byteLength(run.output) <= OUTPUT_LIMIT + 3, `output of ${Buffer.byteLength(run.output)} bytes`);
     assert.ok(run.output.startsWith('...'));
     assert.ok(run.output.endsWith('THE END'), run.output.slice(-100));
     assert.match(run.output, /\?\[31mred\?\n/);
+    // eslint-disable-next-line no-control-regex -- the escape character is what must be gone
     assert.doesNotMatch(run.output, /[\x1b\r]/);
   });
 
@@ -235,6 +234,9 @@ describe('formatHookLine', () => {
       'serve',
     );
     assert.equal(line.split('\n').length, 2);
-    assert.match(line, / hook="\/opt\/my hook" event=down exit= signal=SIGKILL timed_out=true killed=true duration_ms=12 error=ENOENT output=""\n$/);
+    assert.match(
+      line,
+      / hook="\/opt\/my hook" event=down exit= signal=SIGKILL timed_out=true killed=true duration_ms=12 error=ENOENT output=""\n$/,
+    );
   });
 });

@@ -108,7 +108,9 @@ describe('hooks/notify-webhook', () => {
   });
 
   test('with neither a URL nor a readable config it sends nothing and says so', async () => {
-    const run = await runHook(wrapper('no-config', 'NOTIFY_WEBHOOK_CONFIG', path.join(dir, 'missing.curlrc')), EVENT, { timeoutMs: 30_000 });
+    const run = await runHook(wrapper('no-config', 'NOTIFY_WEBHOOK_CONFIG', path.join(dir, 'missing.curlrc')), EVENT, {
+      timeoutMs: 30_000,
+    });
     assert.equal(run.exitCode, 1);
     assert.match(run.output, /^notify-webhook: no NOTIFY_WEBHOOK_URL and cannot read \S+missing\.curlrc; down for db1 not sent$/);
   });

@@ -14,7 +14,18 @@ import { SyslogListener } from '../support/syslog-listener';
 
 test('logger gets one line as one argv element after --, never options from the message', () => {
   const args = loggerArgs('mysql-failover-snmp', '-p evil\nsecond line', 42, '/run/x.sock');
-  assert.deepEqual(args, ['--id=42', '-t', 'mysql-failover-snmp', '-p', 'daemon.warning', '--socket-errors=off', '-u', '/run/x.sock', '--', '-p evil second line']);
+  assert.deepEqual(args, [
+    '--id=42',
+    '-t',
+    'mysql-failover-snmp',
+    '-p',
+    'daemon.warning',
+    '--socket-errors=off',
+    '-u',
+    '/run/x.sock',
+    '--',
+    '-p evil second line',
+  ]);
   assert.equal(loggerArgs('t', 'x'.repeat(5000), 1, undefined).at(-1)?.length, 2048);
   assert.ok(!loggerArgs('t', 'm', 1, undefined).includes('-u'));
 });
@@ -48,14 +59,19 @@ describe('the system log takes what no log file can', () => {
     const file = join(dir, 'broken.cnf');
     const log = join(dir, 'cli.log');
     writeFileSync(file, '[mysql-failover-check]\nthis is junk\n', { mode: 0o600 });
-    const r = await runBin('mysql-failover-http', [`--defaults-file=${file}`, `--log-file=${log}`], { env: env(), input: 'GET / HTTP/1.0\r\n\r\n' });
+    const r = await runBin('mysql-failover-http', [`--defaults-file=${file}`, `--log-file=${log}`], {
+      env: env(),
+      input: 'GET / HTTP/1.0\r\n\r\n',
+    });
     assert.match(r.stdout, /^HTTP\/1\.1 503 /);
     assert.match(readFileSync(log, 'utf8'), new RegExp(`reason=error .*${file.replace(/\//g, '\\/')} line 2`));
   });
 
   test('a --log-file that cannot be written: the line goes to the system log, saying why', async () => {
     const file = join(dir, 'unwritable.cnf');
-    writeFileSync(file, `[mysql-failover-check]\nlog-file=${join(dir, 'no-such-dir', 'x.log')}\nhost=127.0.0.1\nport=1\ntimeout=1\n`, { mode: 0o600 });
+    writeFileSync(file, `[mysql-failover-check]\nlog-file=${join(dir, 'no-such-dir', 'x.log')}\nhost=127.0.0.1\nport=1\ntimeout=1\n`, {
+      mode: 0o600,
+    });
     const r = await runBin('mysql-failover-agent', [`--defaults-file=${file}`], { env: env() });
     assert.equal(r.stdout, 'down ready #local-unreachable\n');
     const line = await syslog.waitFor(/cannot append to --log-file .*no-such-dir.* \(ENOENT\)/);

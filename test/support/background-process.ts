@@ -39,7 +39,11 @@ export class BackgroundProcess {
   /** Starts `binary` with `argv` (never a shell) and an environment of PATH only. */
   static spawn(binary: string, argv: readonly string[], o: { cwd: string; logFile: string; label: string }): BackgroundProcess {
     const log = fs.openSync(o.logFile, 'a');
-    const child = spawn(binary, [...argv], { stdio: ['ignore', log, log], cwd: o.cwd, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    const child = spawn(binary, [...argv], {
+      stdio: ['ignore', log, log],
+      cwd: o.cwd,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    });
     fs.closeSync(log);
     if (child.pid !== undefined) registerPid(child.pid, o.label);
     const p = new BackgroundProcess(child, o.logFile);

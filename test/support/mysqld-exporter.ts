@@ -63,7 +63,12 @@ export class MysqldExporter {
     const port = await freePort();
     const argv = [`--config.my-cnf=${cnf}`, `--web.listen-address=127.0.0.1:${port}`, '--collect.slave_status'];
     const logFile = path.join(dir, 'exporter.log');
-    const exporter = new MysqldExporter(dir, port, argv, BackgroundProcess.spawn(binary, argv, { cwd: dir, logFile, label: 'mysqld-exporter' }));
+    const exporter = new MysqldExporter(
+      dir,
+      port,
+      argv,
+      BackgroundProcess.spawn(binary, argv, { cwd: dir, logFile, label: 'mysqld-exporter' }),
+    );
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       const exit = exporter.process.exitDescription;

@@ -32,13 +32,7 @@ import * as path from 'node:path';
 import * as mysql from 'mysql2/promise';
 import { settlesWithin } from '../../src/demo/settles-within';
 import { serverArgs as demoServerArgs, SLAVE_NET_TIMEOUT_S } from '../../src/demo/server-process';
-import {
-  freePort,
-  makeTempDir,
-  mariadbdPath,
-  registerPid,
-  templateDatadir,
-} from './run-dir';
+import { freePort, makeTempDir, mariadbdPath, registerPid, templateDatadir } from './run-dir';
 
 export type NodeName = 'a' | 'b';
 

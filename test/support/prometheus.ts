@@ -19,7 +19,9 @@ import { findExecutable, freePort, makeTempDir } from './run-dir';
 export function prometheusPath(): string {
   const p = findExecutable('prometheus');
   if (!p) {
-    throw new Error('prometheus not found; install it with: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus');
+    throw new Error(
+      'prometheus not found; install it with: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus',
+    );
   }
   return p;
 }
@@ -179,14 +181,9 @@ export class Prometheus {
    * Runs the instant query every 200 ms until `accept` says yes; returns that
    * result, or throws with the last result (and Prometheus's log) after timeoutMs.
    */
-  async waitForQuery(
-    what: string,
-    expr: string,
-    accept: (result: VectorSample[]) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<VectorSample[]> {
+  async waitForQuery(what: string, expr: string, accept: (result: VectorSample[]) => boolean, timeoutMs = 30_000): Promise<VectorSample[]> {
     const deadline = Date.now() + timeoutMs;
-    let last: VectorSample[] | string = 'no answer yet';
+    let last: VectorSample[] | string;
     for (;;) {
       try {
         const result = await this.query(expr);

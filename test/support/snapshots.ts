@@ -7,7 +7,14 @@ import type { EvaluationSnapshot } from '../../src/answers/metrics';
 
 type Channel = EvaluationSnapshot['channels'][number];
 
-export const HEALTHY_CHANNEL: Readonly<Channel> = { name: '', lagSeconds: 0, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 };
+export const HEALTHY_CHANNEL: Readonly<Channel> = {
+  name: '',
+  lagSeconds: 0,
+  ioRunning: true,
+  sqlRunning: true,
+  lastIoErrno: 0,
+  lastSqlErrno: 0,
+};
 export const IO_STOPPED_CHANNEL: Readonly<Channel> = { ...HEALTHY_CHANNEL, lagSeconds: null, ioRunning: false };
 
 export function healthySnapshot(over: Partial<EvaluationSnapshot> = {}): EvaluationSnapshot {

@@ -69,8 +69,16 @@ describe('metrics before the first evaluation', () => {
     assert.equal(samplesOf(f, `${P}transitions_total`).length, STATES.length * (STATES.length - 1));
     assert.ok(samplesOf(f, `${P}transitions_total`).every((s) => s.value === 0));
     assert.equal(samplesOf(f, `${P}hook_runs_total`).length, 0);
-    for (const name of ['answer_up', 'raw_up', 'reason_info', 'heartbeat_age_seconds', 'peer_reachable', 'check_duration_seconds',
-      'last_evaluation_timestamp_seconds', ...CHANNEL_FAMILIES]) {
+    for (const name of [
+      'answer_up',
+      'raw_up',
+      'reason_info',
+      'heartbeat_age_seconds',
+      'peer_reachable',
+      'check_duration_seconds',
+      'last_evaluation_timestamp_seconds',
+      ...CHANNEL_FAMILIES,
+    ]) {
       assert.equal(f.has(P + name), false, `${name} is shown before anything was measured`);
     }
   });
@@ -82,7 +90,12 @@ describe('metrics of an evaluation', () => {
     m.observeEvaluation(healthy());
     m.countHookRun('0');
     const f = await render(m);
-    assert.deepEqual([...f.keys()].sort(), Object.keys(FAMILIES).map((n) => P + n).sort());
+    assert.deepEqual(
+      [...f.keys()].sort(),
+      Object.keys(FAMILIES)
+        .map((n) => P + n)
+        .sort(),
+    );
     for (const [name, type] of Object.entries(FAMILIES)) {
       const fam = f.get(P + name) as Family;
       assert.equal(fam.type, type, name);
@@ -202,7 +215,14 @@ describe('metrics of an evaluation', () => {
 describe('metrics: replication channels', () => {
   test('the series of a channel that disappeared are removed from every channel family', async () => {
     const m = createMetrics({ version: '1.0.0' });
-    const ch = (name: string, lag: number) => ({ name, lagSeconds: lag, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 });
+    const ch = (name: string, lag: number) => ({
+      name,
+      lagSeconds: lag,
+      ioRunning: true,
+      sqlRunning: true,
+      lastIoErrno: 0,
+      lastSqlErrno: 0,
+    });
     m.observeEvaluation(healthy({ channels: [ch('', 1), ch('eu', 2)] }));
     let f = await render(m);
     for (const fam of CHANNEL_FAMILIES) {
@@ -223,7 +243,9 @@ describe('metrics: replication channels', () => {
     const names = ['', 'default', 'a"b', 'back\\slash', 'new\nline', 'space and } brace', 'ünï €'];
     const m = createMetrics({ version: '1.0.0' });
     m.observeEvaluation(
-      healthy({ channels: names.map((name, i) => ({ name, lagSeconds: i, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 })) }),
+      healthy({
+        channels: names.map((name, i) => ({ name, lagSeconds: i, ioRunning: true, sqlRunning: true, lastIoErrno: 0, lastSqlErrno: 0 })),
+      }),
     );
     const { body } = await m.render(NOW);
     const lagLines = body.split('\n').filter((l) => l.startsWith(`${P}replication_lag_seconds{`));
@@ -297,7 +319,7 @@ describe('metrics: counters', () => {
 });
 
 describe('metrics: registries', () => {
-  test('two instances are independent and prom-client\'s global registry stays empty', async () => {
+  test("two instances are independent and prom-client's global registry stays empty", async () => {
     const a = createMetrics({ version: '1.0.0' });
     const b = createMetrics({ version: '2.0.0' });
     a.countProbe('agent');

@@ -15,7 +15,14 @@ const BASE = parsePersistBase(DEFAULT_PERSIST_BASE);
 const B = formatOid(BASE);
 
 const UP: Decision = { verdict: 'UP', reason: 'fresh', detail: 'heartbeat age 1 s <= 20 s', stamp: true, steps: [], warnings: [] };
-const DOWN: Decision = { verdict: 'DOWN', reason: 'local-unreachable', detail: 'connect ECONNREFUSED', stamp: false, steps: [], warnings: [] };
+const DOWN: Decision = {
+  verdict: 'DOWN',
+  reason: 'local-unreachable',
+  detail: 'connect ECONNREFUSED',
+  stamp: false,
+  steps: [],
+  warnings: [],
+};
 
 interface Run {
   out: string;

@@ -74,13 +74,27 @@ describe('status formatting', () => {
   test('a refusing peer: alive, said so, with its error; the warning is on its own line', () => {
     const refused: Facts = {
       ...facts,
-      peer: { configured: true, ok: false, reachable: true, error: { code: 'AUTH_FAILED', message: 'peer: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied', errno: 1045 } },
+      peer: {
+        configured: true,
+        ok: false,
+        reachable: true,
+        error: { code: 'AUTH_FAILED', message: 'peer: connect: ER_ACCESS_DENIED_ERROR (1045): Access denied', errno: 1045 },
+      },
     };
-    const text = formatStatusText({ ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) }, settings);
-    assert.match(text, /^peer {10}db2:3306: refused: peer: connect: ER_ACCESS_DENIED_ERROR \(1045\).*\(alive, so the catch-up check applies\)$/m);
+    const text = formatStatusText(
+      { ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) },
+      settings,
+    );
+    assert.match(
+      text,
+      /^peer {10}db2:3306: refused: peer: connect: ER_ACCESS_DENIED_ERROR \(1045\).*\(alive, so the catch-up check applies\)$/m,
+    );
     assert.match(text, /^warning {7}peer refused: .*1045/m);
     assert.match(text, /^verdict {7}UP \(caught-up\)/m);
-    const j = statusJson({ ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) }, settings);
+    const j = statusJson(
+      { ...input, facts: refused, decision: decide(refused, settings.thresholds), raw: decide(refused, settings.thresholds) },
+      settings,
+    );
     assert.equal((j['peer'] as Record<string, unknown>)['reachable'], true);
   });
 
@@ -89,11 +103,20 @@ describe('status formatting', () => {
       ...facts,
       local: { ok: false, error: { code: 'PRIVILEGE', message: 'local server: query: ER_TABLEACCESS_DENIED_ERROR (1142)', errno: 1142 } },
     };
-    const text = formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) }, settings);
+    const text = formatStatusText(
+      { ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) },
+      settings,
+    );
     assert.match(text, /^verdict {7}DOWN \(local-privilege-missing\)/m);
     assert.match(text, /^fix {11}run `mysql-failover-check setup --monitor-user m@ADDRESS_OF_THIS_HOST`/m);
     const socketSettings: CheckSettings = { ...settings, local: { socket: '/run/mysqld/mysqld.sock', user: 'm' } };
-    assert.match(formatStatusText({ ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) }, socketSettings), /--monitor-user m@localhost/);
+    assert.match(
+      formatStatusText(
+        { ...input, facts: denied, decision: decide(denied, settings.thresholds), raw: decide(denied, settings.thresholds) },
+        socketSettings,
+      ),
+      /--monitor-user m@localhost/,
+    );
     assert.equal(fixHint('fresh', settings), undefined);
   });
 

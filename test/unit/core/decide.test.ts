@@ -192,7 +192,10 @@ test('row 1 reasons say what is wrong', () => {
 
 test('a replica status that cannot be read does not change a fresh UP, but warns of the stale DOWN to come', () => {
   const replicationError = { code: 'PRIVILEGE', message: 'local server: query: ER_SPECIFIC_ACCESS_DENIED_ERROR (1227)', errno: 1227 };
-  const d = decide({ maintenance: false, local: { ok: true, heartbeat: fresh, channels: [], replicationError }, peer: { configured: false } }, T);
+  const d = decide(
+    { maintenance: false, local: { ok: true, heartbeat: fresh, channels: [], replicationError }, peer: { configured: false } },
+    T,
+  );
   assert.deepEqual([d.verdict, d.reason], ['UP', 'fresh']);
   assert.match(d.warnings.join(';'), /1227.*will answer DOWN once its heartbeat is stale/);
 });

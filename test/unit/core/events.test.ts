@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFor, withEventsSent, type FailoverEvent } from '../../../src/core/events';
-import { evaluate, recover, type Evaluation, type FailoverPolicy, type FailoverState, type RawDecision } from '../../../src/core/failover-state';
+import {
+  evaluate,
+  recover,
+  type Evaluation,
+  type FailoverPolicy,
+  type FailoverState,
+  type RawDecision,
+} from '../../../src/core/failover-state';
 import { decodeState, encodeState } from '../../../src/io/state-format';
 import { FRESH, LOCAL_DOWN, MAINTENANCE, PEER_GONE, S, T0, evaluation, policy } from './failover-fixtures';
 
@@ -169,8 +176,14 @@ test('an event not recorded (the state was not stored) fires again next time', (
   const prev = n.state as FailoverState;
   const ev = evaluation(S, LOCAL_DOWN);
   const next = evaluate(prev, ev, n.policy).state;
-  assert.deepEqual(eventsFor(prev, next, ev).map((e) => e.event), ['down']);
+  assert.deepEqual(
+    eventsFor(prev, next, ev).map((e) => e.event),
+    ['down'],
+  );
   // Stored without withEventsSent: the condition still differs from the record.
   const again = evaluate(next, { ...ev, at: T0 + 2 * S }, n.policy).state;
-  assert.deepEqual(eventsFor(next, again, ev).map((e) => e.event), ['down']);
+  assert.deepEqual(
+    eventsFor(next, again, ev).map((e) => e.event),
+    ['down'],
+  );
 });

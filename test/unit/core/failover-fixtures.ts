@@ -7,7 +7,11 @@ export const S = 1000;
 export const FRESH: RawDecision = { verdict: 'UP', reason: 'fresh', detail: 'heartbeat age 1 s <= 20 s' };
 export const CAUGHT_UP: RawDecision = { verdict: 'UP', reason: 'caught-up', detail: 'replication caught up (lag 0 s <= 1 s)' };
 export const LOCAL_DOWN: RawDecision = { verdict: 'DOWN', reason: 'local-unreachable', detail: 'local server: connect ECONNREFUSED' };
-export const STOPPED: RawDecision = { verdict: 'DOWN', reason: 'replication-stopped', detail: 'default channel: IO No, SQL Yes, lag unknown' };
+export const STOPPED: RawDecision = {
+  verdict: 'DOWN',
+  reason: 'replication-stopped',
+  detail: 'default channel: IO No, SQL Yes, lag unknown',
+};
 export const PEER_GONE: RawDecision = { verdict: 'UP', reason: 'peer-unreachable', detail: 'peer unreachable (CONNECT_FAILED)' };
 export const MAINTENANCE: RawDecision = { verdict: 'DOWN', reason: 'maintenance', detail: 'maintenance file present' };
 export const RESTARTED = 'server uptime 30 s < heartbeat age 600 s';

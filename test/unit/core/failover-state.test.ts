@@ -11,19 +11,7 @@ import {
   type RawDecision,
   type Step,
 } from '../../../src/core/failover-state';
-import {
-  CAUGHT_UP,
-  FRESH,
-  LOCAL_DOWN,
-  MAINTENANCE,
-  PEER_GONE,
-  RESTARTED,
-  S,
-  STOPPED,
-  T0,
-  evaluation,
-  policy,
-} from './failover-fixtures';
+import { CAUGHT_UP, FRESH, LOCAL_DOWN, MAINTENANCE, PEER_GONE, RESTARTED, S, STOPPED, T0, evaluation, policy } from './failover-fixtures';
 
 /** A node driven by a synthetic clock: `at` is ms after T0. */
 class Node {
@@ -66,9 +54,7 @@ test('the new reason codes are exported for the decision table', () => {
 test('first evaluation UP: state up, one transition from none', () => {
   const step = new Node(policy()).check(0, FRESH);
   assert.equal(said(step), 'up UP fresh');
-  assert.deepEqual(step.transitions, [
-    { from: 'none', to: 'up', at: T0, reason: 'fresh', detail: FRESH.detail, actor: 'probe' },
-  ]);
+  assert.deepEqual(step.transitions, [{ from: 'none', to: 'up', at: T0, reason: 'fresh', detail: FRESH.detail, actor: 'probe' }]);
 });
 
 test('first evaluation DOWN with --down-after: failing like from up, answering UP', () => {
@@ -99,12 +85,18 @@ test('--down-after: UP while failing, DOWN once the time has passed (inclusive)'
   n.check(0, FRESH);
   const first = n.check(10 * S, LOCAL_DOWN);
   assert.equal(said(first), 'failing UP holding-up');
-  assert.deepEqual(first.transitions.map((t) => `${t.from}->${t.to}`), ['up->failing']);
+  assert.deepEqual(
+    first.transitions.map((t) => `${t.from}->${t.to}`),
+    ['up->failing'],
+  );
   assert.equal(said(n.check(12_100, LOCAL_DOWN)), 'failing UP holding-up');
   assert.equal(said(n.check(13_999, LOCAL_DOWN)), 'failing UP holding-up');
   const down = n.check(14 * S, LOCAL_DOWN);
   assert.equal(said(down), 'down DOWN local-unreachable');
-  assert.deepEqual(down.transitions.map((t) => `${t.from}->${t.to}`), ['failing->down']);
+  assert.deepEqual(
+    down.transitions.map((t) => `${t.from}->${t.to}`),
+    ['failing->down'],
+  );
 });
 
 test('--down-after: the holding-up detail says since when, what, and for how long of how long', () => {
@@ -146,7 +138,10 @@ test('a blip (failing, then UP) returns to up: a transition, but no DOWN transit
   n.check(1 * S, LOCAL_DOWN);
   const back = n.check(2 * S, FRESH);
   assert.equal(said(back), 'up UP fresh');
-  assert.deepEqual(back.transitions.map((t) => `${t.from}->${t.to}`), ['failing->up']);
+  assert.deepEqual(
+    back.transitions.map((t) => `${t.from}->${t.to}`),
+    ['failing->up'],
+  );
   // flapLimit 1 would latch on the first DOWN transition: a blip is none.
   assert.deepEqual(n.state?.flaps, []);
   assert.equal(n.state?.latch, undefined);
@@ -240,7 +235,10 @@ test('the latch survives maintenance: leaving it returns to failed', () => {
   assert.ok(m.state.latch);
   const out = n.check(2 * S, FRESH);
   assert.equal(said(out), 'failed DOWN awaiting-recover');
-  assert.deepEqual(out.transitions.map((t) => `${t.from}->${t.to}`), ['maintenance->failed']);
+  assert.deepEqual(
+    out.transitions.map((t) => `${t.from}->${t.to}`),
+    ['maintenance->failed'],
+  );
   assert.equal(out.state.since, T0, 'failed since the latch, not since maintenance ended');
 });
 
@@ -251,10 +249,16 @@ test('manual: a node that answered DOWN stays failed however healthy it gets, un
   n.check(0, FRESH);
   const down = n.check(1 * S, LOCAL_DOWN);
   assert.equal(said(down), 'failed DOWN local-unreachable');
-  assert.deepEqual(down.transitions.map((t) => `${t.from}->${t.to}`), ['up->failed']);
+  assert.deepEqual(
+    down.transitions.map((t) => `${t.from}->${t.to}`),
+    ['up->failed'],
+  );
   const healthy = n.check(2 * S, FRESH);
   assert.equal(said(healthy), 'failed DOWN awaiting-recover');
-  assert.match(healthy.answer.detail, /^failed since 2024-05-01T12:00:01\.000Z \(local-unreachable: local server: connect ECONNREFUSED\); fresh now: run `mysql-failover-check recover`$/);
+  assert.match(
+    healthy.answer.detail,
+    /^failed since 2024-05-01T12:00:01\.000Z \(local-unreachable: local server: connect ECONNREFUSED\); fresh now: run `mysql-failover-check recover`$/,
+  );
   assert.equal(said(n.check(86_400 * S, CAUGHT_UP)), 'failed DOWN awaiting-recover');
   // While raw DOWN, the raw reason is answered.
   assert.equal(said(n.check(86_401 * S, STOPPED)), 'failed DOWN replication-stopped');
@@ -613,7 +617,13 @@ test('describeState: up, down and recovering say what ends them under the policy
   n.check(5 * S, LOCAL_DOWN);
   assert.equal(describeState(n.state as FailoverState, p, T0).ends, 'good checks lasting --up-after 8 s and seen by 2 checks');
   n.check(6 * S, FRESH);
-  assert.match(describeState(n.state as FailoverState, p, T0 + 6 * S).ends, /^answers UP if still good at 2024-05-01T12:00:14\.000Z \(in 8 s\)/);
+  assert.match(
+    describeState(n.state as FailoverState, p, T0 + 6 * S).ends,
+    /^answers UP if still good at 2024-05-01T12:00:14\.000Z \(in 8 s\)/,
+  );
   const quick = policy({ failback: 'manual' });
-  assert.equal(describeState(new Node(quick).check(0, FRESH).state, quick, T0).ends, 'a DOWN check answers DOWN at once and latches the node as failed');
+  assert.equal(
+    describeState(new Node(quick).check(0, FRESH).state, quick, T0).ends,
+    'a DOWN check answers DOWN at once and latches the node as failed',
+  );
 });

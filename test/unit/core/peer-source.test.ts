@@ -34,7 +34,9 @@ test('--peer matches a source by name (any case) and port, or by a resolved addr
   assert.equal(peerIsSource({ host: '10.0.0.3', port: 3306 }, chans, new Map([['db2', ['10.0.0.2']]])), false);
   assert.equal(peerIsSource({ host: '127.0.0.1', port: 3306 }, [channel({ sourceHost: '127.0.0.2' })], none), false);
   assert.equal(peerIsSource({ host: 'db2', port: 3306 }, [], none), undefined, 'no channel: cannot tell');
-  assert.deepEqual(namesToResolve({ host: '10.0.0.1', port: 1 }, [channel({ sourceHost: 'Db2' }), channel({ sourceHost: '::1' })]), ['db2']);
+  assert.deepEqual(namesToResolve({ host: '10.0.0.1', port: 1 }, [channel({ sourceHost: 'Db2' }), channel({ sourceHost: '::1' })]), [
+    'db2',
+  ]);
 });
 
 test('a peer that sent an error packet, or greeted and failed TLS, answered; silence and dropped lines did not', () => {

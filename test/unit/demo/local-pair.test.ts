@@ -73,7 +73,10 @@ describe('finding and installing MariaDB', () => {
       { file: '/usr/bin/apt-get', args: ['update'], frontend: 'noninteractive' },
       { file: '/usr/bin/apt-get', args: ['install', '-y', '--no-install-recommends', 'mariadb-server'], frontend: 'noninteractive' },
     ]);
-    assert.deepEqual(APT_STEPS, calls.map((c) => c.args));
+    assert.deepEqual(
+      APT_STEPS,
+      calls.map((c) => c.args),
+    );
     assert.deepEqual(steps, [
       'installing MariaDB: DEBIAN_FRONTEND=noninteractive apt-get update',
       'installing MariaDB: DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server',
@@ -84,17 +87,26 @@ describe('finding and installing MariaDB', () => {
     const lookup: ProgramLookup = (n) => (n === 'apt-get' ? '/usr/bin/apt-get' : undefined);
     const calls: string[] = [];
     const run: CommandRunner = async (_f, args) => (calls.push(args[0] ?? ''), 100);
-    await assert.rejects(ensureServerPrograms({ lookup, isRoot: true, run }), (e: unknown) => isMissing(e) && /apt-get update failed \(status 100\)/.test((e as Error).message));
+    await assert.rejects(
+      ensureServerPrograms({ lookup, isRoot: true, run }),
+      (e: unknown) => isMissing(e) && /apt-get update failed \(status 100\)/.test((e as Error).message),
+    );
     assert.deepEqual(calls, ['update']);
   });
 
   test('as root without apt-get: MISSING_PROGRAM, nothing run', async () => {
-    await assert.rejects(ensureServerPrograms({ lookup: nothing, isRoot: true, run: neverRun }), (e: unknown) => isMissing(e) && /no apt-get/.test((e as Error).message));
+    await assert.rejects(
+      ensureServerPrograms({ lookup: nothing, isRoot: true, run: neverRun }),
+      (e: unknown) => isMissing(e) && /no apt-get/.test((e as Error).message),
+    );
   });
 
   test('as root, still missing after the install: MISSING_PROGRAM with the command', async () => {
     const lookup: ProgramLookup = (n) => (n === 'apt-get' ? '/usr/bin/apt-get' : undefined);
-    await assert.rejects(ensureServerPrograms({ lookup, isRoot: true, run: async () => 0 }), (e: unknown) => isMissing(e) && (e as Error).message.includes(INSTALL_COMMAND));
+    await assert.rejects(
+      ensureServerPrograms({ lookup, isRoot: true, run: async () => 0 }),
+      (e: unknown) => isMissing(e) && (e as Error).message.includes(INSTALL_COMMAND),
+    );
   });
 
   test('findProgram: PATH first, executables only, relative PATH entries ignored, then the sbin directories', () => {
@@ -119,7 +131,13 @@ describe('GTID positions and the replica state', () => {
   test('parseGtidPos reads domain-server-seq lists, ignoring blanks and junk', () => {
     assert.deepEqual(parseGtidPos(''), new Map());
     assert.deepEqual(parseGtidPos('1-1-5'), new Map([[1, 5n]]));
-    assert.deepEqual(parseGtidPos(' 1-1-5 , 2-2-18446744073709551615'), new Map([[1, 5n], [2, 18446744073709551615n]]));
+    assert.deepEqual(
+      parseGtidPos(' 1-1-5 , 2-2-18446744073709551615'),
+      new Map([
+        [1, 5n],
+        [2, 18446744073709551615n],
+      ]),
+    );
     assert.deepEqual(parseGtidPos('x,1-2,3-3-3'), new Map([[3, 3n]]));
   });
 
@@ -135,7 +153,14 @@ describe('GTID positions and the replica state', () => {
   test('replicaState: no row, NULL lag, numbers as strings', () => {
     assert.equal(replicaState(undefined), undefined);
     const st = replicaState({ Slave_IO_Running: 'Connecting', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: null });
-    assert.deepEqual(st, { ioRunning: 'Connecting', sqlRunning: 'Yes', lagSeconds: null, lastIoError: '', lastSqlErrno: 0, lastSqlError: '' });
+    assert.deepEqual(st, {
+      ioRunning: 'Connecting',
+      sqlRunning: 'Yes',
+      lagSeconds: null,
+      lastIoError: '',
+      lastSqlErrno: 0,
+      lastSqlError: '',
+    });
     assert.equal(isReplicating(st), false);
     assert.equal(replicaState({ Seconds_Behind_Master: '7' })?.lagSeconds, 7);
     assert.equal(replicaState({ Seconds_Behind_Master: 0 })?.lagSeconds, 0);
@@ -145,7 +170,12 @@ describe('GTID positions and the replica state', () => {
   test('sqlThreadFailed only for a stopped SQL thread with an error', () => {
     assert.equal(sqlThreadFailed(undefined), false);
     assert.equal(sqlThreadFailed(replicaState({ Slave_SQL_Running: 'No', Last_SQL_Errno: 0 })), false);
-    const failed = replicaState({ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Last_SQL_Errno: 1062, Last_SQL_Error: 'Duplicate entry' });
+    const failed = replicaState({
+      Slave_IO_Running: 'Yes',
+      Slave_SQL_Running: 'No',
+      Last_SQL_Errno: 1062,
+      Last_SQL_Error: 'Duplicate entry',
+    });
     assert.equal(sqlThreadFailed(failed), true);
     assert.equal(describeReplica(failed), 'IO Yes, SQL No, lag NULL, last SQL error 1062: Duplicate entry');
     assert.equal(describeReplica(undefined), 'no replica configured');
@@ -201,14 +231,24 @@ describe('the node option file', () => {
     const logFile = '/tmp/my dir #1/node-a.log';
     const text = nodeOptionFileText({ ...base, logFile });
     assert.ok(text.includes(`log-file='${logFile}'`));
-    assert.deepEqual(values(text).find(([, n]) => n === 'log-file'), ['mysql-failover-check', 'log-file', logFile]);
+    assert.deepEqual(
+      values(text).find(([, n]) => n === 'log-file'),
+      ['mysql-failover-check', 'log-file', logFile],
+    );
   });
 
   test('refuses what it cannot write faithfully', () => {
     for (const bad of ["/tmp/it's/x.log", '/tmp/a\\b', '/tmp/a\nb', '']) {
-      assert.throws(() => nodeOptionFileText({ ...base, logFile: bad }), (e: unknown) => isCheckError(e) && e.code === 'USAGE', JSON.stringify(bad));
+      assert.throws(
+        () => nodeOptionFileText({ ...base, logFile: bad }),
+        (e: unknown) => isCheckError(e) && e.code === 'USAGE',
+        JSON.stringify(bad),
+      );
     }
-    assert.throws(() => nodeOptionFileText({ ...base, extra: { 'x\n[client]\npassword': 'y' } }), (e: unknown) => isCheckError(e) && e.code === 'USAGE');
+    assert.throws(
+      () => nodeOptionFileText({ ...base, extra: { 'x\n[client]\npassword': 'y' } }),
+      (e: unknown) => isCheckError(e) && e.code === 'USAGE',
+    );
   });
 });
 
@@ -239,7 +279,18 @@ describe('the server options', () => {
   test('no option file read, loopback only, its own files, an identity of its own', () => {
     const args = serverArgs(config);
     assert.equal(args[0], '--no-defaults');
-    for (const a of ['--bind-address=127.0.0.1', '--port=40001', '--socket=/t/a.sock', '--datadir=/t/a', '--pid-file=/t/a.pid', '--server-id=1', '--gtid-domain-id=1', '--auto-increment-offset=1', '--log-slave-updates', '--skip-name-resolve']) {
+    for (const a of [
+      '--bind-address=127.0.0.1',
+      '--port=40001',
+      '--socket=/t/a.sock',
+      '--datadir=/t/a',
+      '--pid-file=/t/a.pid',
+      '--server-id=1',
+      '--gtid-domain-id=1',
+      '--auto-increment-offset=1',
+      '--log-slave-updates',
+      '--skip-name-resolve',
+    ]) {
       assert.ok(args.includes(a), a);
     }
     assert.ok(!args.includes('--user=root'));
@@ -253,11 +304,20 @@ describe('the teardown guard', () => {
     let ran = 0;
     const release1 = guardUntilReleased(() => ran++);
     const release2 = guardUntilReleased(() => ran++);
-    assert.deepEqual(['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)), before.map((n) => n + 1));
+    assert.deepEqual(
+      ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)),
+      before.map((n) => n + 1),
+    );
     release1();
-    assert.deepEqual(['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)), before.map((n) => n + 1));
+    assert.deepEqual(
+      ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)),
+      before.map((n) => n + 1),
+    );
     release2();
-    assert.deepEqual(['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)), before);
+    assert.deepEqual(
+      ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'].map((e) => process.listenerCount(e)),
+      before,
+    );
     assert.equal(ran, 0);
   });
 });

@@ -123,7 +123,11 @@ describe('parseServersState', () => {
 
   test('columns are found by name: another order, extra columns, another version line', () => {
     const answer = ['2', '# srv_admin_state extra srv_name srv_op_state be_name', '8 x s1 3 be1', ''].join('\n');
-    assert.deepEqual(parseServersState(answer, { backend: 'be1', server: 's1' }), { admin: 'drain', operational: 'stopping', adminMask: 8 });
+    assert.deepEqual(parseServersState(answer, { backend: 'be1', server: 's1' }), {
+      admin: 'drain',
+      operational: 'stopping',
+      adminMask: 8,
+    });
   });
 
   test('an operational state this version does not know is kept as its number', () => {
@@ -133,7 +137,10 @@ describe('parseServersState', () => {
 
   test('no header, a missing column, or a non-numeric state is HAPROXY_ERROR', () => {
     assertCode(() => parseServersState('Unknown command.\n', { backend: 'be1', server: 's1' }), 'HAPROXY_ERROR');
-    assertCode(() => parseServersState('1\n# be_name srv_name srv_op_state\nbe1 s1 2\n', { backend: 'be1', server: 's1' }), 'HAPROXY_ERROR');
+    assertCode(
+      () => parseServersState('1\n# be_name srv_name srv_op_state\nbe1 s1 2\n', { backend: 'be1', server: 's1' }),
+      'HAPROXY_ERROR',
+    );
     assertCode(
       () => parseServersState('1\n# be_name srv_name srv_op_state srv_admin_state\nbe1 s1 2 x\n', { backend: 'be1', server: 's1' }),
       'HAPROXY_ERROR',

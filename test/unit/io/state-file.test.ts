@@ -152,7 +152,10 @@ test('a rewrite keeps the mode the file had', async () => {
 test('a file written for another node is a distinct error, also to updateState', async () => {
   const file = path.join(dir(), 'state.ini');
   await put(file, sample(), '10.0.0.1:3306 status_example.lastcheck');
-  assert.throws(() => readState(file, ID), isCode('STATE_IDENTITY', /written for "10\.0\.0\.1:3306 status_example\.lastcheck", not for "127\.0\.0\.1:3306/));
+  assert.throws(
+    () => readState(file, ID),
+    isCode('STATE_IDENTITY', /written for "10\.0\.0\.1:3306 status_example\.lastcheck", not for "127\.0\.0\.1:3306/),
+  );
   let seen: StoredState | undefined;
   await updateState(file, ID, Deadline.in(5_000), (s) => {
     seen = s;
@@ -175,7 +178,10 @@ for (const [what, content] of CORRUPT) {
     const file = path.join(dir(), 'state.ini');
     fs.writeFileSync(file, content);
     assert.throws(() => readState(file, ID), isCode('STATE_CORRUPT', new RegExp(`^state file ${file}: `)));
-    const r = await updateState(file, ID, Deadline.in(5_000), (s) => ({ next: undefined, result: s.kind === 'unusable' ? s.error.code : s.kind }));
+    const r = await updateState(file, ID, Deadline.in(5_000), (s) => ({
+      next: undefined,
+      result: s.kind === 'unusable' ? s.error.code : s.kind,
+    }));
     assert.deepEqual(r, { result: 'STATE_CORRUPT', written: false, keptCopy: undefined });
     assert.equal(fs.readFileSync(file, 'utf8'), content);
     assert.deepEqual(strays(path.dirname(file), 'state.ini'), []);
@@ -322,12 +328,26 @@ function startTicks(pid: number): string {
 }
 
 const STALE_LOCKS: Array<[string, (file: string) => void]> = [
-  ['the holder process is gone', (f) => writeLock(f, formatHolder({ pid: deadPid(), start: undefined, acquired: Date.now(), until: Date.now() + 60_000 }))],
-  ['the pid was reused by another process', (f) => writeLock(f, formatHolder({ pid: process.pid, start: '1', acquired: Date.now(), until: Date.now() + 60_000 }))],
+  [
+    'the holder process is gone',
+    (f) => writeLock(f, formatHolder({ pid: deadPid(), start: undefined, acquired: Date.now(), until: Date.now() + 60_000 })),
+  ],
+  [
+    'the pid was reused by another process',
+    (f) => writeLock(f, formatHolder({ pid: process.pid, start: '1', acquired: Date.now(), until: Date.now() + 60_000 })),
+  ],
   [
     'the holder is past its promised release',
     (f) =>
-      writeLock(f, formatHolder({ pid: process.pid, start: startTicks(process.pid), acquired: Date.now() - 10_000, until: Date.now() - LOCK_GRACE_MS - 1 })),
+      writeLock(
+        f,
+        formatHolder({
+          pid: process.pid,
+          start: startTicks(process.pid),
+          acquired: Date.now() - 10_000,
+          until: Date.now() - LOCK_GRACE_MS - 1,
+        }),
+      ),
   ],
   ['no holder line, older than the grace', (f) => writeLock(f, '', LOCK_GRACE_MS + 1_000)],
 ];
@@ -458,7 +478,10 @@ test('20 concurrent processes each incrementing lose no update, with recover-sty
   const results = await Promise.all([...incrementers, ...recoverers]);
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   const counts = (rs: ChildResult[]): number[] => rs.map((r) => Number(r.stdout.trim())).sort((a, b) => a - b);
-  assert.deepEqual(counts(results.slice(0, 20)), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    counts(results.slice(0, 20)),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   assert.deepEqual(counts(results.slice(20)), [1, 2, 3, 4, 5]);
   const final = readState(file, ID);
   assert.equal(final?.evaluations, 20);

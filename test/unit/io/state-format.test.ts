@@ -131,10 +131,20 @@ test('corrupt: wrong types and values', () => {
   }
   const latched = encodeState({ ...freshState(T0), state: 'failed', latch: { at: T0, reason: 'flapping', evidence: 'x' } }, 'node');
   assertCorrupt(latched.replace(/^at = 2024-05-01T12:00:00.000Z$/m, 'at ='), 'failed without a latch', /state failed without a \[latch\]/);
-  assertCorrupt(good.replace('command = /usr/local/lib/mfc/hooks/read-only-off', 'command = "\\q"'), 'a broken quoted string', /\[hook\] command is not a valid quoted string/);
+  assertCorrupt(
+    good.replace('command = /usr/local/lib/mfc/hooks/read-only-off', 'command = "\\q"'),
+    'a broken quoted string',
+    /\[hook\] command is not a valid quoted string/,
+  );
 });
 
 test('times are whole milliseconds; anything else is refused when writing, not written wrong', () => {
-  assert.throws(() => encodeState({ ...freshState(T0), since: T0 + 0.5 }, 'node'), (e: unknown) => isCheckError(e) && e.code === 'INTERNAL');
-  assert.throws(() => encodeState({ ...freshState(T0), since: Number.NaN }, 'node'), (e: unknown) => isCheckError(e) && e.code === 'INTERNAL');
+  assert.throws(
+    () => encodeState({ ...freshState(T0), since: T0 + 0.5 }, 'node'),
+    (e: unknown) => isCheckError(e) && e.code === 'INTERNAL',
+  );
+  assert.throws(
+    () => encodeState({ ...freshState(T0), since: Number.NaN }, 'node'),
+    (e: unknown) => isCheckError(e) && e.code === 'INTERNAL',
+  );
 });
