@@ -9,7 +9,7 @@ import { isAbsolute } from 'node:path';
 import { CheckError } from '../core/errors';
 import type { FailoverPolicy } from '../core/failover-state';
 import type { TableName } from '../core/heartbeat';
-import { parseRuntimeAddress, parseServerRef, type RuntimeAddress, type ServerRef } from '../io/haproxy-runtime';
+import { parseRuntimeAddress, parseServerRef, type RuntimeAddress, type ServerRef } from '../core/haproxy-names';
 import type { Endpoint } from '../io/mysql';
 import { valueOf, type ResolvedOptions } from './option-merge';
 import { DEFAULT_STATE_FILE, FAILOVER_OPTIONS } from './option-specs';

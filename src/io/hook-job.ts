@@ -23,7 +23,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { baseEnvironment, formatHookLine, longestRunMs, runHook, type HookEvent, type HookRun } from './hook-runner';
 import type { HaproxyPush, PushOutcome } from './haproxy-runtime';
-import { recordHookRun } from './state-file';
 
 export interface HookJob {
   /** Absolute paths of the hooks, run one after the other in this order. */
@@ -98,7 +97,12 @@ export async function runHookJob(job: HookJob, callbacks: JobCallbacks = {}): Pr
       for (const command of job.commands) {
         const run = await runHook(command, event, { timeoutMs: job.timeoutMs, killGraceMs: job.killGraceMs });
         appendLine(job.logFile, formatHookLine(run, job.tool));
-        if (job.record !== undefined) await recordHookRun(job.record.stateFile, job.record.identity, run);
+        if (job.record !== undefined) {
+          // Loaded only for a job that records: it brings the ini package along.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { recordHookRun } = require('./state-file') as typeof import('./state-file');
+          await recordHookRun(job.record.stateFile, job.record.identity, run);
+        }
         callQuietly(callbacks.onRun, run);
       }
     }

@@ -22,7 +22,16 @@ import type { Deadline } from '../core/deadline';
 import { eventsFor, withEventsSent, type FailoverEvent } from '../core/events';
 import { evaluate, type Actor, type Evaluation, type FailoverState, type Step, type Transition } from '../core/failover-state';
 import type { FailoverSettings } from '../config/failover-settings';
-import { loadState, withStateLock, type StoredState } from '../io/state-file';
+import type { StoredState } from '../io/state-file';
+
+/**
+ * The state file's module, loaded on first use: it brings the ini package,
+ * which a probe without the failover options must not pay for at start-up.
+ */
+function stateFile(): typeof import('../io/state-file') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../io/state-file') as typeof import('../io/state-file');
+}
 
 export interface FailoverOutcome {
   /** What the load balancer is told. */
@@ -110,7 +119,7 @@ function refused(decision: Decision, notes: string[]): FailoverOutcome {
 /** The read-only modes: what the node would answer now, nothing written, nothing stamped here. */
 export function peekFailover(f: FailoverSettings, input: FailoverInput): FailoverOutcome {
   const notes: string[] = [];
-  const found = previous(loadState(f.stateFile, f.identity), f, input.raw, notes);
+  const found = previous(stateFile().loadState(f.stateFile, f.identity), f, input.raw, notes);
   if ('down' in found) return refused(found.down, notes);
   const before = found.prev;
   const step = evaluate(before, evaluation(input, input.raw), f.policy);
@@ -138,7 +147,7 @@ export async function holdFailover(
 ): Promise<FailoverOutcome> {
   const notes: string[] = [];
   try {
-    return await withStateLock(f.stateFile, f.identity, deadline, async (txn) => {
+    return await stateFile().withStateLock(f.stateFile, f.identity, deadline, async (txn) => {
       const found = previous(txn.read(), f, input.raw, notes);
       if ('down' in found) return refused(found.down, notes);
       const prev = found.prev;
