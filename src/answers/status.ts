@@ -13,6 +13,8 @@ import type { ProbeResult } from '../probe/probe';
 export interface StatusInput extends ProbeResult {
   /** Whether the run was asked to stamp (--stamp). */
   stampRequested: boolean;
+  /** Why --log-file cannot be written by this user, when it cannot. */
+  logFileProblem?: string | undefined;
 }
 
 function stampLine(s: StatusInput): string {
@@ -139,6 +141,9 @@ export function formatStatusText(s: StatusInput, settings: CheckSettings): strin
   const hint = s.decision.verdict === 'DOWN' ? fixHint(s.decision.reason, settings) : undefined;
   if (hint !== undefined) row('fix', hint);
   for (const w of s.decision.warnings) row('warning', w);
+  if (s.logFileProblem !== undefined) {
+    row('warning', `--log-file ${settings.logFile ?? ''}: ${s.logFileProblem}: the load-balancer probes log to the system log instead`);
+  }
   lines.push(stampLine(s));
   return lines.join('\n').replace(/[ ]+$/gm, '') + '\n';
 }
@@ -202,6 +207,7 @@ export function statusJson(s: StatusInput, settings: CheckSettings): Record<stri
     steps: s.decision.steps,
     warnings: s.decision.warnings,
     raw: { verdict: s.raw.verdict, reason: s.raw.reason, detail: s.raw.detail },
+    ...(settings.logFile === undefined ? {} : { logFile: { path: settings.logFile, problem: s.logFileProblem ?? null } }),
     ...(s.wouldBe === undefined ? {} : { wouldBe: { verdict: s.wouldBe.verdict, reason: s.wouldBe.reason, detail: s.wouldBe.detail } }),
     ...(settings.failover === undefined ? {} : { state: stateJson(s, settings.failover) }),
     ...(hint === undefined ? {} : { fix: hint }),

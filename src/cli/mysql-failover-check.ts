@@ -11,7 +11,7 @@ import { helpText } from '../config/help';
 import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
 import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
-import { logDecision } from '../io/log-file';
+import { logDecision, logFileProblem } from '../io/log-file';
 import { probe } from '../probe/probe';
 import { hookJob, logFailover, operatorJob } from '../probe/act';
 import { recoverNode } from '../probe/recover';
@@ -188,7 +188,11 @@ export async function runStatus(
   const stampRequested = command.args.values.get('stamp') === true;
   const failover = { mode: stampRequested ? ('write' as const) : ('read' as const), actor: 'probe' as const };
   const result = await probe(settings, { stamp: stampRequested, trialStamp: true, alwaysReadReplication: true, failover }, startedAt);
-  const input: StatusInput = { ...result, stampRequested };
+  const input: StatusInput = {
+    ...result,
+    stampRequested,
+    logFileProblem: settings.logFile === undefined ? undefined : logFileProblem(settings.logFile),
+  };
   if (command.json) terminal.json(statusJson(input, settings), 2);
   else terminal.out(formatStatusText(input, settings));
   if (stampRequested) {

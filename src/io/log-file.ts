@@ -4,7 +4,9 @@
  * The line leaves the process here, so its free text (`detail`) is scrubbed
  * of the secrets here, once, whoever wrote it.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Decision } from '../core/decide';
 import { redact } from '../core/redact';
 
@@ -68,4 +70,22 @@ export function logDecision(
   secrets: readonly string[],
 ): Error | undefined {
   return appendLogLine(path, { tool, verdict: d.verdict, reason: d.reason, detail: d.detail, elapsedMs, warnings: d.warnings }, secrets);
+}
+
+/**
+ * Why this user could not append to `path`, or undefined when it could:
+ * the file must be writable, or, when missing, its directory. The probes
+ * then fall back to the system log; `status` says so instead of failing
+ * silently. (For root this says little: snmpd's and xinetd's users are
+ * others, so the README asks to create the file for them.)
+ */
+export function logFileProblem(path: string): string | undefined {
+  const target = existsSync(path) ? path : dirname(path);
+  try {
+    accessSync(target, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return `${target === path ? path : `directory ${target}`} is not writable (${code})`;
+  }
 }

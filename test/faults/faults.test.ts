@@ -2,8 +2,9 @@
  * Fault-injection suite (docs/design.md, "Bounds and failures"): real faults
  * on the real MariaDB pair and
  * on fake listeners, each driven through every executable the way its client
- * runs it: mysql-failover-snmp (snmpd extend), mysql-failover-http (a GET on
- * stdin), mysql-failover-agent (HAProxy agent-check) and check_mysql_failover
+ * runs it: mysql-failover-snmp (snmpd extend; once more with a failover state
+ * file, which must change no verdict), mysql-failover-http (a GET on stdin),
+ * mysql-failover-agent (HAProxy agent-check) and check_mysql_failover
  * (Nagios). For every fault and mode it checks:
  *   - the verdict / state (fail-safe: DOWN for local faults, UP for peer faults;
  *     Nagios CRITICAL/UNKNOWN/WARNING per docs/design.md, "The Nagios states");
@@ -12,7 +13,7 @@
  *   - the --log-file line names the reason;
  *   - no table other than the case's heartbeat table changed (CHECKSUM TABLE);
  *   - no monitor-user thread is left on either server afterwards.
- * The four modes of one fault run in parallel. A table (fault, mode, expected,
+ * The five modes of one fault run in parallel. A table (fault, mode, expected,
  * got, elapsed ms) and "N passed, N failed" are printed at the end.
  *
  *   npm run faults          this file alone
@@ -28,11 +29,13 @@ import { Pair, quoteOptionValue, REPL_PASSWORD, type NodeName } from '../support
 import { binPath, cleanEnv } from '../support/run-bin';
 import { FaultListener, refusedPort } from '../support/fault-listener';
 
-type Mode = 'snmp' | 'http' | 'agent' | 'nagios';
+/** `snmp+state`: the snmp executable with a failover state file (docs/design.md, "Holding a failover"), which must change no verdict. */
+type Mode = 'snmp' | 'snmp+state' | 'http' | 'agent' | 'nagios';
 type NagiosState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
-const ALL_MODES: readonly Mode[] = ['snmp', 'http', 'agent', 'nagios'];
+const ALL_MODES: readonly Mode[] = ['snmp', 'snmp+state', 'http', 'agent', 'nagios'];
 const BIN: Record<Mode, string> = {
   snmp: 'mysql-failover-snmp',
+  'snmp+state': 'mysql-failover-snmp',
   http: 'mysql-failover-http',
   agent: 'mysql-failover-agent',
   nagios: 'check_mysql_failover',
@@ -184,6 +187,7 @@ function interpret(mode: Mode, r: RunResult): { got: string; problem?: string } 
   const out = r.stdout;
   switch (mode) {
     case 'snmp':
+    case 'snmp+state':
       if (out === '100\n') return { got: 'UP' };
       if (out === '200\n') return { got: 'DOWN' };
       return { got: JSON.stringify(out).slice(0, 40), problem: 'stdout is not exactly 100 or 200 and a newline' };
@@ -246,7 +250,13 @@ async function runMode(c: Case, mode: Mode, execOpts: ExecOptions = {}): Promise
   const id = `${++seq}-${mode}`;
   const log = join(dir, `${id}.log`);
   const file = c.file ? c.file(mode, log) : optionFile(id, { 'log-file': log, ...c.options }, c.client);
-  const args = [`--defaults-file=${file}`, ...(mode === 'nagios' ? ['-t', String(TIMEOUT_S)] : []), ...(c.args ?? [])];
+  const args = [
+    `--defaults-file=${file}`,
+    ...(mode === 'nagios' ? ['-t', String(TIMEOUT_S)] : []),
+    // A fresh state with every failover option at its default: the first evaluation answers as the table says.
+    ...(mode === 'snmp+state' ? [`--state-file=${join(dir, `${id}.state`)}`] : []),
+    ...(c.args ?? []),
+  ];
   const r = await exec(BIN[mode], args, { input: mode === 'http' ? GET : undefined, asUser: c.asUser, ...c.exec, ...execOpts });
   const { got, problem: shape } = interpret(mode, r);
   const e: Expect = mode === 'http' && c.httpStatus ? { lb: c.httpStatus as 'UP', reason: /^$/, nagios: [], log: false } : c.expect;
