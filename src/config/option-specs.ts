@@ -120,7 +120,13 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'host', short: 'H', kind: 'string', arg: 'HOST', default: DEFAULT_HOST, help: 'local server (localhost means the unix socket)' },
   { name: 'port', short: 'P', kind: 'string', arg: 'PORT', default: String(DEFAULT_PORT), help: 'local server TCP port' },
   { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
-  { name: 'user', kind: 'string', arg: 'NAME', help: 'MySQL user (usually set in the option file)' },
+  {
+    name: 'user',
+    kind: 'string',
+    arg: 'NAME',
+    defaultText: 'your login name, as for the mysql client',
+    help: 'MySQL user (usually set in the option file)',
+  },
   { name: 'password', kind: 'string', help: 'option files only', cli: false },
   {
     name: 'peer',

@@ -4,6 +4,7 @@
  * thresholds, bounds, files. Every default comes from the option table
  * (option-specs.ts), through option-merge.ts.
  */
+import { userInfo } from 'node:os';
 import { CheckError } from '../core/errors';
 import type { Thresholds } from '../core/decide';
 import { parseTableName, validateNodeName, type TableName } from '../core/heartbeat';
@@ -12,6 +13,16 @@ import { valueOf, type ResolvedOptions } from './option-merge';
 import { DEFAULT_HOST } from './option-specs';
 import { failoverSettings, type FailoverSettings } from './failover-settings';
 import { parseHostPort, parsePort, parseSeconds } from './value-parsers';
+
+/** The login name of this process, or undefined when the system knows none. */
+export function loginName(): string | undefined {
+  try {
+    const name = userInfo().username;
+    return name === '' ? undefined : name;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The passwords the options hold: scrubbed from anything printed or logged. */
 export function optionSecrets(o: ResolvedOptions): string[] {
@@ -37,7 +48,9 @@ export interface CheckSettings {
 
 /** The settings of a check, validated before any connection is made; throws CheckError('USAGE'). */
 export function checkSettings(o: ResolvedOptions): CheckSettings {
-  const user = o.get('user');
+  // As the mysql client: no user configured means the login name (root with
+  // Debian's socket authentication, so `sudo mysql-failover-check setup` works as is).
+  const user = o.get('user') ?? loginName();
   const password = o.get('password');
   const host = valueOf(o, 'host');
   const port = parsePort('port', valueOf(o, 'port'));

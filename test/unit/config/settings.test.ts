@@ -4,6 +4,7 @@
  * thresholds, bounds, secrets, and the errors of each.
  */
 import { after, before, describe, test } from 'node:test';
+import { userInfo } from 'node:os';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +13,7 @@ import { parseArgs } from '../../../src/config/argv';
 import { helpText } from '../../../src/config/help';
 import { resolveOptions } from '../../../src/config/option-merge';
 import { COMMON_OPTIONS, DEFAULT_SOCKET } from '../../../src/config/option-specs';
-import { checkSettings, type CheckSettings } from '../../../src/config/settings';
+import { checkSettings, type CheckSettings, loginName } from '../../../src/config/settings';
 import { CheckError } from '../../../src/core/errors';
 
 let dir = '';
@@ -46,7 +47,7 @@ function refused(argv: string[], message: RegExp): void {
 describe('defaults', () => {
   test('nothing given: the unix socket, the keyed table, fresh 20 s, max-lag 1 s, 3 s, no peer, no failover state', () => {
     assert.deepEqual(settings([]), {
-      local: { socket: DEFAULT_SOCKET, user: undefined, password: undefined },
+      local: { socket: DEFAULT_SOCKET, user: loginName(), password: undefined },
       peer: undefined,
       peerAuto: undefined,
       failover: undefined,
@@ -80,16 +81,21 @@ describe('defaults', () => {
 });
 
 describe('endpoints', () => {
+  test('no user configured means the login name, as for the mysql client', () => {
+    assert.equal(settings([]).local.user, userInfo().username);
+    assert.equal(settings(['--user', 'mon']).local.user, 'mon');
+  });
+
   test('"localhost" means the unix socket, as for the MySQL client; any other host means TCP', () => {
     assert.deepEqual(settings(['--host', 'localhost', '--socket', '/tmp/s']).local, {
       socket: '/tmp/s',
-      user: undefined,
+      user: loginName(),
       password: undefined,
     });
     assert.deepEqual(settings(['--host', '127.0.0.1', '--port', '3307']).local, {
       host: '127.0.0.1',
       port: 3307,
-      user: undefined,
+      user: loginName(),
       password: undefined,
     });
     assert.equal(settings(['--host', '[::1]']).local.host, '::1');
@@ -98,7 +104,7 @@ describe('endpoints', () => {
   test('the peer over TCP (port 3306 unless given) or a socket; its user and password default to the local ones', () => {
     const s = settings(['--peer', 'db2'], '[client]\nuser = m\npassword = pw\n');
     assert.deepEqual(s.peer, { host: 'db2', port: 3306, user: 'm', password: 'pw' });
-    assert.deepEqual(settings(['--peer', '[fe80::2]:3307']).peer, { host: 'fe80::2', port: 3307, user: undefined, password: undefined });
+    assert.deepEqual(settings(['--peer', '[fe80::2]:3307']).peer, { host: 'fe80::2', port: 3307, user: loginName(), password: undefined });
     const own = settings(['--peer-socket', '/tmp/p'], '[mysql-failover-check]\npeer-user = p\npeer-password = ppw\n');
     assert.deepEqual(own.peer, { socket: '/tmp/p', user: 'p', password: 'ppw' });
   });
