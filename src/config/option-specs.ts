@@ -24,6 +24,11 @@ export interface OptionSpec {
   file?: boolean;
   /** May be given more than once; every value counts (option-merge.ts `all`). */
   repeatable?: boolean;
+  /**
+   * Shared by every executable, and listed by --help in a block that is the
+   * same everywhere (help.ts), after the executable's own options.
+   */
+  group?: 'common' | 'failover';
 }
 
 /** As with the MySQL client, "localhost" means the unix socket, not TCP. */
@@ -50,111 +55,125 @@ export const DEFAULT_FLAP_WINDOW = '3600';
  * all off by default, and with none of them set no state file is read or
  * written.
  */
-export const FAILOVER_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'state-file',
-    kind: 'string',
-    arg: 'PATH',
-    defaultText: `${DEFAULT_STATE_FILE} when an option below is set`,
-    help: 'remember the failover state here (an INI file)',
-  },
-  { name: 'down-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer DOWN only once a DOWN condition lasted this long' },
-  { name: 'up-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer UP again only once the node was fine this long' },
-  {
-    name: 'failback',
-    kind: 'string',
-    arg: 'auto|manual',
-    default: 'auto',
-    help: 'manual: a node that went DOWN stays out until `mysql-failover-check recover`',
-  },
-  { name: 'flap-limit', kind: 'string', arg: 'N', default: '0', help: 'N DOWN turns within --flap-window latch the node (0: off)' },
-  { name: 'flap-window', kind: 'string', arg: 'SECONDS', default: DEFAULT_FLAP_WINDOW, help: 'the window of --flap-limit' },
-  {
-    name: 'on-event',
-    kind: 'string',
-    arg: 'CMD',
-    repeatable: true,
-    help: 'run CMD EVENT NODE FROM TO REASON on each failover event (an absolute path; repeatable)',
-  },
-  {
-    name: 'hook-timeout',
-    kind: 'string',
-    arg: 'SECONDS',
-    default: DEFAULT_HOOK_TIMEOUT,
-    help: 'end a hook (SIGTERM, then SIGKILL) after this long',
-  },
-  {
-    name: 'haproxy-socket',
-    kind: 'string',
-    arg: 'PATH|HOST:PORT',
-    repeatable: true,
-    help: "push this node's state into HAProxy's runtime API (admin level; repeatable)",
-  },
-  {
-    name: 'haproxy-server',
-    kind: 'string',
-    arg: 'BACKEND/SERVER',
-    repeatable: true,
-    help: 'the server this node is in HAProxy (one per --haproxy-socket, or one for all)',
-  },
-];
+export const FAILOVER_OPTIONS: readonly OptionSpec[] = (
+  [
+    {
+      name: 'state-file',
+      kind: 'string',
+      arg: 'PATH',
+      defaultText: `${DEFAULT_STATE_FILE} when an option below is set`,
+      help: 'remember the failover state here (an INI file)',
+    },
+    { name: 'down-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer DOWN only once a DOWN condition lasted this long' },
+    { name: 'up-after', kind: 'string', arg: 'SECONDS', default: '0', help: 'answer UP again only once the node was fine this long' },
+    {
+      name: 'failback',
+      kind: 'string',
+      arg: 'auto|manual',
+      default: 'auto',
+      help: 'manual: a node that went DOWN stays out until `mysql-failover-check recover`',
+    },
+    { name: 'flap-limit', kind: 'string', arg: 'N', default: '0', help: 'N DOWN turns within --flap-window latch the node (0: off)' },
+    { name: 'flap-window', kind: 'string', arg: 'SECONDS', default: DEFAULT_FLAP_WINDOW, help: 'the window of --flap-limit' },
+    {
+      name: 'on-event',
+      kind: 'string',
+      arg: 'CMD',
+      repeatable: true,
+      help: 'run CMD EVENT NODE FROM TO REASON on each failover event (an absolute path; repeatable)',
+    },
+    {
+      name: 'hook-timeout',
+      kind: 'string',
+      arg: 'SECONDS',
+      default: DEFAULT_HOOK_TIMEOUT,
+      help: 'end a hook (SIGTERM, then SIGKILL) after this long',
+    },
+    {
+      name: 'haproxy-socket',
+      kind: 'string',
+      arg: 'PATH|HOST:PORT',
+      repeatable: true,
+      help: "push this node's state into HAProxy's runtime API (admin level; repeatable)",
+    },
+    {
+      name: 'haproxy-server',
+      kind: 'string',
+      arg: 'BACKEND/SERVER',
+      repeatable: true,
+      help: 'the server this node is in HAProxy (one per --haproxy-socket, or one for all)',
+    },
+  ] satisfies OptionSpec[]
+).map((spec) => ({ ...spec, group: 'failover' as const }));
+
+/** Common options each executable lists among its own in --help: their default or meaning differs by executable. */
+const OWN_IN_HELP: ReadonlySet<string> = new Set(['timeout', 'help', 'version']);
 
 /** Options every executable understands (docs/design.md, "Options"). */
-export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  { name: 'defaults-file', kind: 'string', arg: 'PATH', help: 'read only this option file', file: false },
-  {
-    name: 'defaults-extra-file',
-    kind: 'string',
-    arg: 'PATH',
-    help: 'read this option file too, after the global ones and before ~/.my.cnf',
-    file: false,
-  },
-  {
-    name: 'defaults-group-suffix',
-    kind: 'string',
-    arg: 'SUFFIX',
-    help: 'also read the groups [client<SUFFIX>] and [mysql-failover-check<SUFFIX>]',
-    file: false,
-  },
-  { name: 'no-defaults', kind: 'boolean', help: 'read no option file', file: false },
-  { name: 'host', short: 'H', kind: 'string', arg: 'HOST', default: DEFAULT_HOST, help: 'local server (localhost means the unix socket)' },
-  { name: 'port', short: 'P', kind: 'string', arg: 'PORT', default: String(DEFAULT_PORT), help: 'local server TCP port' },
-  { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
-  {
-    name: 'user',
-    kind: 'string',
-    arg: 'NAME',
-    defaultText: 'your login name, as for the mysql client',
-    help: 'MySQL user (usually set in the option file)',
-  },
-  { name: 'password', kind: 'string', help: 'option files only', cli: false },
-  {
-    name: 'peer',
-    kind: 'string',
-    arg: 'HOST[:PORT]|auto',
-    help: 'the other node of the pair (TCP); auto: the source of the replication channel',
-  },
-  { name: 'peer-socket', kind: 'string', arg: 'PATH', help: 'the other node of the pair (unix socket)' },
-  { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
-  { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
-  { name: 'table', kind: 'string', arg: 'DB.TABLE', default: DEFAULT_TABLE, help: 'heartbeat table' },
-  { name: 'node', kind: 'string', arg: 'NAME', defaultText: "the server's server_id", help: 'row of a keyed heartbeat table' },
-  { name: 'fresh', kind: 'string', arg: 'SECONDS', default: DEFAULT_FRESH, help: 'a heartbeat at most this old is fresh' },
-  { name: 'max-lag', kind: 'string', arg: 'SECONDS', default: DEFAULT_MAX_LAG, help: 'replication lag still counted as caught up' },
-  { name: 'channel', kind: 'string', arg: 'NAME', help: 'evaluate only this replication channel (default: all)' },
-  {
-    name: 'timeout',
-    kind: 'string',
-    arg: 'SECONDS',
-    default: DEFAULT_TIMEOUT,
-    help: 'answer within this many seconds, whatever the servers do',
-  },
-  { name: 'maintenance-file', kind: 'string', arg: 'PATH', help: 'while this file exists, answer DOWN (maintenance)' },
-  { name: 'log-file', kind: 'string', arg: 'PATH', help: 'append one line per run' },
-  ...FAILOVER_OPTIONS,
-  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help', file: false },
-  { name: 'version', short: 'V', kind: 'boolean', help: 'show the version', file: false },
-];
+export const COMMON_OPTIONS: readonly OptionSpec[] = (
+  [
+    { name: 'defaults-file', kind: 'string', arg: 'PATH', help: 'read only this option file', file: false },
+    {
+      name: 'defaults-extra-file',
+      kind: 'string',
+      arg: 'PATH',
+      help: 'read this option file too, after the global ones and before ~/.my.cnf',
+      file: false,
+    },
+    {
+      name: 'defaults-group-suffix',
+      kind: 'string',
+      arg: 'SUFFIX',
+      help: 'also read the groups [client<SUFFIX>] and [mysql-failover-check<SUFFIX>]',
+      file: false,
+    },
+    { name: 'no-defaults', kind: 'boolean', help: 'read no option file', file: false },
+    {
+      name: 'host',
+      short: 'H',
+      kind: 'string',
+      arg: 'HOST',
+      default: DEFAULT_HOST,
+      help: 'local server (localhost means the unix socket)',
+    },
+    { name: 'port', short: 'P', kind: 'string', arg: 'PORT', default: String(DEFAULT_PORT), help: 'local server TCP port' },
+    { name: 'socket', short: 'S', kind: 'string', arg: 'PATH', default: DEFAULT_SOCKET, help: 'local server unix socket' },
+    {
+      name: 'user',
+      kind: 'string',
+      arg: 'NAME',
+      defaultText: 'your login name, as for the mysql client',
+      help: 'MySQL user (usually set in the option file)',
+    },
+    { name: 'password', kind: 'string', help: 'option files only', cli: false },
+    {
+      name: 'peer',
+      kind: 'string',
+      arg: 'HOST[:PORT]|auto',
+      help: 'the other node of the pair (TCP); auto: the source of the replication channel',
+    },
+    { name: 'peer-socket', kind: 'string', arg: 'PATH', help: 'the other node of the pair (unix socket)' },
+    { name: 'peer-user', kind: 'string', arg: 'NAME', help: 'user for the peer (default: the local user)' },
+    { name: 'peer-password', kind: 'string', help: 'option files only', cli: false },
+    { name: 'table', kind: 'string', arg: 'DB.TABLE', default: DEFAULT_TABLE, help: 'heartbeat table' },
+    { name: 'node', kind: 'string', arg: 'NAME', defaultText: "the server's server_id", help: 'row of a keyed heartbeat table' },
+    { name: 'fresh', kind: 'string', arg: 'SECONDS', default: DEFAULT_FRESH, help: 'a heartbeat at most this old is fresh' },
+    { name: 'max-lag', kind: 'string', arg: 'SECONDS', default: DEFAULT_MAX_LAG, help: 'replication lag still counted as caught up' },
+    { name: 'channel', kind: 'string', arg: 'NAME', help: 'evaluate only this replication channel (default: all)' },
+    {
+      name: 'timeout',
+      kind: 'string',
+      arg: 'SECONDS',
+      default: DEFAULT_TIMEOUT,
+      help: 'answer within this many seconds, whatever the servers do',
+    },
+    { name: 'maintenance-file', kind: 'string', arg: 'PATH', help: 'while this file exists, answer DOWN (maintenance)' },
+    { name: 'log-file', kind: 'string', arg: 'PATH', help: 'append one line per run' },
+    ...FAILOVER_OPTIONS,
+    { name: 'help', short: 'h', kind: 'boolean', help: 'show this help', file: false },
+    { name: 'version', short: 'V', kind: 'boolean', help: 'show the version', file: false },
+  ] satisfies OptionSpec[] as OptionSpec[]
+).map((spec) => (spec.group !== undefined || OWN_IN_HELP.has(spec.name) ? spec : { ...spec, group: 'common' as const }));
 
 /**
  * Keys that other executables accept in the shared [mysql-failover-check]

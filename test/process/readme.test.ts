@@ -8,27 +8,46 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBin } from '../support/run-bin';
+import { COMMON_HEADER } from '../../src/config/help';
 import { repoPath } from '../support/repo';
 
 const ROOT = repoPath();
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 
+/**
+ * An executable's --help is its own part (usage, its own options) and the
+ * options every executable shares, which are the same block everywhere: the
+ * README quotes each own part under the executable's section, and the shared
+ * block once.
+ */
+const shared = new Map<string, string>();
 for (const name of Object.keys(pkg.bin)) {
-  test(`README quotes the --help of ${name} verbatim, under its own section`, async () => {
+  test(`README quotes the --help of ${name} verbatim: its own part under its own section, the shared options once`, async () => {
     const r = await runBin(name, ['--help']);
     // Monitoring Plugins exit UNKNOWN after --help, as monitoring-plugins' own check_mysql does.
     assert.equal(r.code, name.startsWith('check_') ? 3 : 0);
     assert.equal(r.stderr, '');
-    const help = r.stdout.trim();
-    assert.ok(help.length > 200, `${name} --help is too short`);
-    assert.ok(readme.includes('```\n' + help + '\n```'), `README.md must show the current --help of ${name} verbatim:\n${help}`);
+    const help = r.stdout;
+    const at = help.indexOf(`\n${COMMON_HEADER}\n`);
+    assert.ok(at > 0, `${name} --help lists the shared options under "${COMMON_HEADER}"`);
+    const own = help.slice(0, at).trim();
+    const common = help.slice(at + 1).trim();
+    assert.ok(own.length > 200, `${name} --help is too short`);
+    assert.ok(readme.includes('```\n' + own + '\n```'), `README.md must show the current --help of ${name} verbatim:\n${own}`);
+    assert.ok(readme.includes('```\n' + common + '\n```'), `README.md must show the shared options of --help verbatim:\n${common}`);
+    shared.set(name, common);
     assert.ok(
       readme.split('\n').some((l) => /^##+ /.test(l) && l.includes(name)),
       `README.md has no section heading naming ${name}`,
     );
   });
 }
+
+test('the shared options read the same in every --help', () => {
+  assert.equal(shared.size, Object.keys(pkg.bin).length);
+  assert.equal(new Set(shared.values()).size, 1);
+});
 
 test('the README has exactly one test command, and .ci/run runs it', () => {
   const commands = readme.match(/^npm ci && npm test$/gm) ?? [];
