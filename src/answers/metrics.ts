@@ -29,9 +29,11 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CheckError } from '../core/errors';
+import { STATE_NAMES, type StateName } from '../core/failover-state';
 
-export const STATES = ['up', 'failing', 'down', 'recovering', 'failed', 'maintenance'] as const;
-export type State = (typeof STATES)[number];
+/** Every state of the failover state machine: each is a series, always present. */
+export const STATES = STATE_NAMES;
+export type State = StateName;
 
 export const PROBE_KINDS = ['http', 'agent', 'snmp'] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];

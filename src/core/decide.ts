@@ -8,14 +8,19 @@ import { isChannelRunning, type ReplicaChannel } from './replica-status';
 export type Verdict = 'UP' | 'DOWN';
 
 /** Every reason code, in the order of the decision table (the LB logs and HTTP bodies carry them). */
-export const REASONS = [
-  'maintenance',
+/** Decision row 1, split by what went wrong (localFailureReason). */
+const LOCAL_FAILURES = [
   'local-unreachable',
   'local-auth-failed',
   'local-privilege-missing',
   'local-refused',
   'heartbeat-missing',
   'heartbeat-invalid',
+] as const;
+
+export const REASONS = [
+  'maintenance',
+  ...LOCAL_FAILURES,
   'peer-unreachable',
   'fresh',
   'not-a-replica',
@@ -135,14 +140,7 @@ export function localFailureReason(code: string): Reason {
 }
 
 /** The reasons of decision row 1: the local node itself could not be checked. */
-export const LOCAL_FAILURE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
-  'local-unreachable',
-  'local-auth-failed',
-  'local-privilege-missing',
-  'local-refused',
-  'heartbeat-missing',
-  'heartbeat-invalid',
-]);
+export const LOCAL_FAILURE_REASONS: ReadonlySet<Reason> = new Set<Reason>(LOCAL_FAILURES);
 
 export function isStale(heartbeat: Heartbeat, fresh: number): boolean {
   return heartbeat.state !== 'ok' || heartbeat.age === null || heartbeat.age > fresh;
