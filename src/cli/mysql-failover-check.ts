@@ -157,6 +157,8 @@ const CONFIG_ERRORS: ReadonlySet<ErrorCode> = new Set([
 /** Reports a failure (also as JSON with --json) and returns its exit status. */
 export function reportFailure(terminal: Terminal, e: unknown, json: boolean): number {
   const err = toCheckError(e);
+  // `... | head -1`: whoever read what they wanted; nothing to report.
+  if (err.code === 'STDOUT_CLOSED') return EXIT_OK;
   if (json) terminal.json({ error: { code: err.code, message: err.message } });
   terminal.err(`${TOOL}: ${err.message}\n${err.code === 'USAGE' ? `${SHORT_USAGE}\n` : ''}`);
   return CONFIG_ERRORS.has(err.code) ? EXIT_USAGE : EXIT_DOWN;

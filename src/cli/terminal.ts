@@ -6,6 +6,7 @@
  * complaint, a status report).
  */
 import { writeSync } from 'node:fs';
+import { CheckError } from '../core/errors';
 import { redact } from '../core/redact';
 
 export class Terminal {
@@ -16,9 +17,19 @@ export class Terminal {
     this.secrets = secrets;
   }
 
-  /** Writes to stdout; throws when stdout is gone (the caller's answer is lost then). */
+  /**
+   * Writes to stdout. A reader that went away (`... | head -1`) throws
+   * STDOUT_CLOSED, which the executable ends on quietly: it is no error of
+   * ours. Anything else throws as it is (the caller's answer is lost then).
+   */
   out(text: string): void {
-    writeSync(1, redact(text, this.secrets));
+    try {
+      writeSync(1, redact(text, this.secrets));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE')
+        throw new CheckError('STDOUT_CLOSED', 'stdout was closed by its reader', { cause: e });
+      throw e;
+    }
   }
 
   /** `value` as JSON on stdout; strings are scrubbed before they are quoted, so an escaped secret cannot slip through. */

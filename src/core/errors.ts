@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'QUERY_FAILED' // any other server-side error
   | 'CONNECTION_LOST' // the server went away mid-check
   | 'HTTP_BAD_REQUEST'
+  | 'STDOUT_CLOSED' // the reader of our stdout went away (`... | head -1`): not an error of ours
   | 'STATE_UNREADABLE' // the failover state file exists but cannot be read (permissions, a directory, I/O)
   | 'STATE_CORRUPT' // the failover state file was read but is not a complete, valid state
   | 'STATE_IDENTITY' // the failover state file belongs to another node (another endpoint or table)

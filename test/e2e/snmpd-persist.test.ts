@@ -100,7 +100,18 @@ describe('snmpd pass_persist running mysql-failover-snmp --persist', () => {
     assert.match(missing, /No Such Instance/);
   });
 
-  test('snmpset is refused (notWritable) and changes nothing', async () => {
+  test('snmpset with the shipped read-only community is refused by snmpd itself (noAccess): the request never reaches us', async () => {
+    await assert.rejects(
+      snmpClient('snmpset', snmpd!.port, [VERDICT, 'i', '200'], { community: LB_COMMUNITY }),
+      (e: Error & { stderr?: string }) => {
+        assert.match(`${e.stderr ?? ''}${e.message}`, /noAccess/);
+        return true;
+      },
+    );
+    assert.equal(await snmpGet(snmpd!.port, VERDICT), '100');
+  });
+
+  test('snmpset with a community that may write is refused by us (notWritable) and changes nothing', async () => {
     await assert.rejects(snmpClient('snmpset', snmpd!.port, [VERDICT, 'i', '200']), (e: Error & { stderr?: string }) => {
       assert.match(`${e.stderr ?? ''}${e.message}`, /notWritable/);
       return true;
