@@ -42,7 +42,7 @@ export class Progress {
     const started = Date.now();
     let status = '';
     let polling = false;
-    let lastPoll = 0;
+    let lastPoll = -Infinity;
     let lastLine = options.quiet === true ? started + QUIET_FOR_MS - this.everyMs : started;
     let frame = 0;
     const poll = (): void => {
@@ -60,6 +60,7 @@ export class Progress {
     const seconds = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     const describe = (): string => `${label}${status === '' ? '' : `: ${status}`} (${seconds()})`;
     if (!this.opts.tty && options.quiet !== true) this.opts.write(`  ${label} ...\n`);
+    poll();
     const timer = setInterval(
       () => {
         poll();
