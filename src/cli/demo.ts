@@ -94,7 +94,11 @@ export async function demo(command: DemoCommand, output: DemoOutput, env: DemoEn
   }
   const exe = new DemoExecutables(env.binDir ?? ownBinDir());
   const tty = env.tty ?? process.stdout.isTTY === true;
-  const progress = new Progress({ write: (t) => output.out(t), tty });
+  const progress = new Progress({
+    write: (t) => output.out(t),
+    tty,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+  });
 
   output.out('Starting a throwaway MariaDB master-master pair on 127.0.0.1 (removed at the end, also on Ctrl-C)\n');
   const pair = await startLocalPair({ programs, onStep: line, optionFileExtras: START_EXTRAS });
@@ -141,7 +145,8 @@ function stepPause(command: DemoCommand, output: DemoOutput, stdin: Readable = p
     output.out(`\n  [Enter] for step ${index} of ${STEPS.length}: ${title} `);
     const how = await waitForEnter(stdin);
     if (how === 'end-of-input') input = false;
-    if (how !== 'enter') output.out('\n');
+    // A terminal echoes the Enter; a pipe does not, and the next step would start on the prompt's line.
+    if (how !== 'enter' || (stdin as { isTTY?: boolean }).isTTY !== true) output.out('\n');
   };
 }
 

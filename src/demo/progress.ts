@@ -11,6 +11,11 @@ export interface ProgressOptions {
   write: (text: string) => void;
   /** True when the output is a terminal (redraw in place). */
   tty: boolean;
+  /**
+   * The terminal's width: a longer line would wrap, and erasing then clears
+   * only its last row, leaving the rest on the screen. 80 unless given.
+   */
+  columns?: number;
   /** Non-terminal output: seconds between status lines. */
   lineEverySeconds?: number;
 }
@@ -65,7 +70,8 @@ export class Progress {
       () => {
         poll();
         if (this.opts.tty) {
-          this.opts.write(`\r\x1b[K  ${SPINNER[frame++ % SPINNER.length]} ${describe()}`);
+          const text = `  ${SPINNER[frame++ % SPINNER.length]} ${describe()}`;
+          this.opts.write(`\r\x1b[K${text.slice(0, (this.opts.columns ?? 80) - 1)}`);
         } else if (Date.now() - lastLine >= this.everyMs) {
           lastLine = Date.now();
           this.opts.write(`  ... ${describe()}\n`);

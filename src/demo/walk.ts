@@ -28,7 +28,7 @@ import { CHECK, type DemoExecutables } from './demo-executables';
 import { DEMO_NODES, type DemoNode } from './demo-node';
 import type { LocalPair } from './local-pair';
 import type { Progress } from './progress';
-import { describeReplica } from './replication';
+import type { ReplicaState } from './replication';
 
 /** Node a's --fresh, seconds (see the top of this file). */
 export const FRESH_A = 3;
@@ -137,7 +137,7 @@ export class Walker {
   async replicationRunning(): Promise<void> {
     for (const n of DEMO_NODES) {
       await this.io.progress.wait(`waiting for node ${n}'s replication to run`, this.pair.waitReplicationRunning(n, CATCH_UP_TIMEOUT_MS), {
-        status: async () => describeReplica(await this.pair.replicaState(n)),
+        status: async () => threads(await this.pair.replicaState(n)),
       });
     }
   }
@@ -198,6 +198,11 @@ export class Walker {
     if (!ok) this.differences.push(`step ${this.step}: recover exited with ${run.result.status ?? run.result.signal}`);
     return ok;
   }
+}
+
+/** The replication threads in a few words (describeReplica's errors are too long for one redrawn line). */
+function threads(st: ReplicaState | undefined): string {
+  return st === undefined ? 'no replication' : `IO thread ${st.ioRunning}, SQL thread ${st.sqlRunning}`;
 }
 
 function lagWords(lag: number | null): string {

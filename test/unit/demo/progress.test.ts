@@ -49,6 +49,15 @@ describe('Progress', () => {
     assert.ok(!out.includes('\n'));
   });
 
+  test('on a terminal, a line never wider than the terminal (a wrapped line could not be erased)', async () => {
+    let out = '';
+    const progress = new Progress({ write: (t) => (out += t), tty: true, columns: 30 });
+    await progress.wait('waiting for node b to replicate', sleep(250), { status: () => 'IO thread Connecting, SQL thread Yes' });
+    const frames = out.split(ERASE).filter(Boolean);
+    assert.ok(frames.length >= 1);
+    for (const f of frames) assert.equal(f.length <= 29, true, JSON.stringify(f));
+  });
+
   test('a failing wait rejects with its error, and the line is erased', async () => {
     const { progress, text } = capture(true);
     await assert.rejects(
