@@ -86,7 +86,7 @@ const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision 
        ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
        ${TOOL} recover [--force]    let a node latched as failed take traffic again
        ${TOOL} oid NAME [--json]    numeric OIDs for snmpd's "extend NAME"
-       ${TOOL} demo [--step] [--keep]   see it work on a throwaway MariaDB pair
+       ${TOOL} demo [OPTIONS]       see it work on a throwaway MariaDB pair (--step, --keep)
        ${TOOL} demo --stop          stop the pair that demo --keep left running
 
 status prints what the load balancer would be told and why, in plain words,

@@ -38,7 +38,7 @@ describe('demo on the command line', () => {
     const help = parseCommandLine(['--help']);
     assert.equal(help.name, 'help');
     const text = help.name === 'help' ? help.text : '';
-    assert.match(text, /demo \[--step\] \[--keep\]/);
+    assert.match(text, /demo \[OPTIONS\] +see it work on a throwaway MariaDB pair \(--step, --keep\)/);
     for (const o of ['--step', '--keep', '--stop']) assert.match(text, new RegExp(`\\n\\s+${o}\\s+demo: `));
   });
 });
