@@ -8,6 +8,7 @@
  *                     kept sessions (src/resident/)
  *   recover           ends a failover latch (state failed) once the node caught up
  *   oid NAME          numeric OIDs of an snmpd `extend NAME`
+ *   demo              the job, live, on a throwaway MariaDB pair (--step, --keep, --stop)
  * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed, 2 usage.
  * The commands are in src/cli/mysql-failover-check.ts.
  */
@@ -18,6 +19,7 @@ import {
   parseCommandLine,
   readOptions,
   reportFailure,
+  runDemo,
   runOid,
   runRecover,
   runServe,
@@ -51,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (command.name === 'oid') return runOid(command, terminal);
+    if (command.name === 'demo') return await runDemo(command, terminal);
     const options = readOptions(command.args, terminal);
     if (command.name === 'setup') return await runSetup(options, startedAt, terminal);
     if (command.name === 'serve') return await runServe(options, terminal);

@@ -27,6 +27,13 @@ import { residentActions } from '../resident/actions';
 import { VERSION } from './executable';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
 import type { Terminal } from './terminal';
+import type { DemoCommand } from './demo';
+
+const DEMO_OPTIONS: readonly OptionSpec[] = [
+  { name: 'step', kind: 'boolean', help: 'demo: wait for Enter between steps', file: false },
+  { name: 'keep', kind: 'boolean', help: 'demo: leave the pair running afterwards, and say how to use it', file: false },
+  { name: 'stop', kind: 'boolean', help: 'demo: stop the pair demo --keep left running', file: false },
+];
 
 export const TOOL = 'mysql-failover-check';
 
@@ -60,9 +67,11 @@ const CLI_ONLY: readonly OptionSpec[] = [
   { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
   { ...CACHE_OPTION, help: "serve: reuse a check's verdict this long (0: never)" },
   { ...AGENT_MAINTENANCE_OPTION, help: `serve: ${AGENT_MAINTENANCE_OPTION.help}` },
+  ...DEMO_OPTIONS,
 ];
 
 const SERVE_ONLY = ['http', 'agent', 'cache', 'agent-maintenance'] as const;
+const DEMO_ONLY = DEMO_OPTIONS.map((s) => s.name);
 
 export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
@@ -77,6 +86,8 @@ const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision 
        ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
        ${TOOL} recover [--force]    let a node latched as failed take traffic again
        ${TOOL} oid NAME [--json]    numeric OIDs for snmpd's "extend NAME"
+       ${TOOL} demo [OPTIONS]       see it work on a throwaway MariaDB pair (--step, --keep)
+       ${TOOL} demo --stop          stop the pair that demo --keep left running
 
 status prints what the load balancer would be told and why, in plain words,
 with the same options and the same verdict; it never stamps the heartbeat
@@ -100,10 +111,19 @@ where told, writes one --log-file line per check, and stops on SIGTERM.
 recover ends the latch of --failback manual or --flap-limit (state failed),
 with the same options as the probes: only when the node would now be UP by
 itself (a fresh heartbeat, or replication running within --max-lag), unless
---force. It records who ran it, and the next probe answers UP.`;
+--force. It records who ran it, and the next probe answers UP.
+
+demo starts a MariaDB master-master pair on 127.0.0.1 in a temporary
+directory (as root it installs Debian's mariadb-server if missing), walks it
+through a crash, a return behind, a maintenance drain and --failback manual,
+and shows after each step what SNMP, HTTP and the agent answer for each node,
+from the real executables. Then it stops the servers and removes the
+directory, also on Ctrl-C or an error.`;
 
 const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
-or serve could not listen, or recover refused), 2 usage or configuration error.`;
+or serve could not listen, or recover refused, or a demo answer was not what its
+step expects), 2 usage or configuration error (demo: also MariaDB missing and not
+root; the command to install it is printed).`;
 
 const SHORT_USAGE = `Try '${TOOL} --help'.`;
 
@@ -111,6 +131,7 @@ export type Command =
   | { name: 'help'; text: string }
   | { name: 'version'; text: string }
   | { name: 'oid'; extendName: string; json: boolean }
+  | ({ name: 'demo'; json: false } & DemoCommand)
   | { name: 'status' | 'setup' | 'serve' | 'recover'; args: ParsedArgs; json: boolean };
 
 function usage(message: string): never {
@@ -131,6 +152,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length !== 1) usage('oid takes exactly one extend name, e.g. `oid mysql_failover`');
     return { name: 'oid', extendName: rest[0] as string, json };
   }
+  const demoOnly = DEMO_ONLY.find((name) => args.values.has(name));
+  if (command === 'demo') return demoCommand(args, rest);
+  if (demoOnly !== undefined) usage(`--${demoOnly} is for demo`);
   if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover') {
     usage(`unknown command ${JSON.stringify(command)}`);
   }
@@ -143,6 +167,23 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const serveOnly = SERVE_ONLY.find((name) => args.values.has(name));
   if (command !== 'serve' && serveOnly !== undefined) usage(`--${serveOnly} is for serve`);
   return { name: command, args, json };
+}
+
+/** demo takes its own three options and nothing else: it brings its own option files. */
+function demoCommand(args: ParsedArgs, rest: readonly string[]): Command {
+  if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const other = [...args.values.keys()].find((name) => !DEMO_ONLY.includes(name));
+  if (other !== undefined) usage(`--${other} is not for demo (it writes its own option files)`);
+  const flag = (name: string): boolean => args.values.get(name) === true;
+  if (flag('stop') && (flag('step') || flag('keep'))) usage('--stop goes alone: it stops the pair a demo --keep left running');
+  return { name: 'demo', json: false, step: flag('step'), keep: flag('keep'), stop: flag('stop') };
+}
+
+/** demo: its modules (the pair, the walk) are loaded only for it. */
+export function runDemo(command: DemoCommand, terminal: Terminal): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { demo } = require('./demo') as typeof import('./demo');
+  return demo(command, terminal);
 }
 
 /** Errors in what the operator wrote (options, option files) are usage errors (2). */

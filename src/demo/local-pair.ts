@@ -102,6 +102,9 @@ const SQL_ERROR_PATIENCE_MS = 1_000;
 /** Unix socket paths are limited to 108 bytes. */
 const MAX_SOCKET_PATH = 100;
 
+/** Stands for the monitor password wherever an option file is shown rather than written. */
+const PASSWORD_SHOWN = '(not shown)';
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type Phase = 'live' | 'destroyed' | 'kept';
@@ -314,20 +317,14 @@ export class LocalPair {
   writeOptionFile(n: DemoNode, extra: Readonly<Record<string, string>> = this.extras[n]): void {
     this.extras[n] = extra;
     const f = this.files[n];
-    const text = nodeOptionFileText({
-      label: `node ${n}`,
-      user: this.monitorUser,
-      password: this.monitorPassword,
-      port: this.servers[n].config.port,
-      peerPort: this.servers[otherNode(n)].config.port,
-      table: this.heartbeatTable,
-      logFile: f.logFile,
-      maintenanceFile: f.maintenanceFile,
-      extra,
-    });
     const tmp = `${f.optionFile}.tmp`;
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    fs.writeFileSync(tmp, this.optionFileText(n, this.monitorPassword), { mode: 0o600 });
     fs.renameSync(tmp, f.optionFile);
+  }
+
+  /** The node's option file as last written, with the password left out: for people (demo --keep prints it). */
+  optionFileShown(n: DemoNode): string {
+    return this.optionFileText(n, PASSWORD_SHOWN);
   }
 
   // ------------------------------------------------------------ teardown
@@ -496,6 +493,21 @@ export class LocalPair {
     await withAdminSession(this.admin(n), SQL_TIMEOUT_MS, `node ${n}`, async (s, d) => {
       await s.execute(CHANGE_MASTER_SQL, ['127.0.0.1', source.port, REPL_USER, this.replPassword], d);
       await s.execute('START SLAVE', [], d);
+    });
+  }
+
+  private optionFileText(n: DemoNode, password: string): string {
+    const f = this.files[n];
+    return nodeOptionFileText({
+      label: `node ${n}`,
+      user: this.monitorUser,
+      password,
+      port: this.servers[n].config.port,
+      peerPort: this.servers[otherNode(n)].config.port,
+      table: this.heartbeatTable,
+      logFile: f.logFile,
+      maintenanceFile: f.maintenanceFile,
+      extra: this.extras[n],
     });
   }
 

@@ -1,7 +1,8 @@
 /**
- * Runs a helper program (mariadb-install-db, apt-get) to completion with an
- * argv array (never a shell) and a bound: past it the program, and in
- * `detached` mode its whole process group, is killed.
+ * Runs a helper program (mariadb-install-db, apt-get, the project's own
+ * executables for the walk) to completion with an argv array (never a shell)
+ * and a bound: past it the program, and in `detached` mode its whole process
+ * group, is killed.
  */
 import { spawn } from 'node:child_process';
 import { CheckError } from '../core/errors';
@@ -20,6 +21,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** Every chunk the program writes to stdout or stderr. */
   onOutput?: (text: string) => void;
+  /** Written to its stdin, which is then closed (without it, stdin is /dev/null). */
+  input?: string;
 }
 
 export interface RunResult {
@@ -29,26 +32,39 @@ export interface RunResult {
   timedOut: boolean;
   /** The last few kilobytes of its output, for an error message. */
   outputTail: string;
+  /** What it wrote to stdout and to stderr, each up to OWN_OUTPUT_CHARS (the walk reads answers here). */
+  stdout: string;
+  stderr: string;
 }
 
 const TAIL_CHARS = 4000;
+const OWN_OUTPUT_CHARS = 64 * 1024;
 
 export function runProgram(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       env: opts.env ?? process.env,
       detached: opts.detached === true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let tail = '';
+    const own = { stdout: '', stderr: '' };
     let timedOut = false;
-    const collect = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      tail = (tail + text).slice(-TAIL_CHARS);
-      opts.onOutput?.(text);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    const collect =
+      (stream: 'stdout' | 'stderr') =>
+      (chunk: Buffer): void => {
+        const text = chunk.toString('utf8');
+        tail = (tail + text).slice(-TAIL_CHARS);
+        if (own[stream].length < OWN_OUTPUT_CHARS) own[stream] = (own[stream] + text).slice(0, OWN_OUTPUT_CHARS);
+        opts.onOutput?.(text);
+      };
+    child.stdout?.on('data', collect('stdout'));
+    child.stderr?.on('data', collect('stderr'));
+    if (child.stdin !== null) {
+      // A program that exits without reading its input must not crash us with EPIPE.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input);
+    }
     const pid = child.pid;
     if (pid !== undefined) opts.onSpawn?.(pid);
     const timer = setTimeout(() => {
@@ -61,7 +77,7 @@ export function runProgram(file: string, args: readonly string[], opts: RunOptio
     });
     const settle = (status: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
-      resolve({ status: status ?? undefined, signal: signal ?? undefined, timedOut, outputTail: tail });
+      resolve({ status: status ?? undefined, signal: signal ?? undefined, timedOut, outputTail: tail, ...own });
     };
     child.once('close', settle);
     // A grandchild that inherited stdout would hold 'close' back for as long

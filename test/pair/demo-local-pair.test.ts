@@ -12,7 +12,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startLocalPair, type LocalPair } from '../../src/demo/local-pair';
@@ -25,82 +25,13 @@ import { parseOptionFileText } from '../../src/config/option-file-parser';
 import { makeTempDir, registerPid } from '../support/run-dir';
 import { runBin } from '../support/run-bin';
 import { until } from '../support/until';
+import { assertNothingLeft, processesNaming, startWatched, withTimeout, type WatchedProcess } from '../support/watched-process';
 
 const DRIVER = path.join(__dirname, 'demo-pair-driver.js');
 const WRITES = `\`${DEMO_DATABASE}\`.\`${DEMO_TABLE}\``;
 
-/** Pids of live processes whose command line mentions `text` (pgrep -f; zombies have no command line). */
-function processesNaming(text: string): number[] {
-  const r = spawnSync('pgrep', ['-f', '--', text.replace(/[.[\]()*+?^$|\\]/g, '\\$&')], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter(Boolean).map(Number);
-}
-
-function assertNothingLeft(parentDir: string): void {
-  assert.deepEqual(processesNaming(parentDir), [], `processes naming ${parentDir} survived`);
-  assert.deepEqual(fs.readdirSync(parentDir), [], `${parentDir} is not empty`);
-}
-
-interface Driver {
-  child: ChildProcess;
-  lines: string[];
-  stderr: () => string;
-  waitLine: (re: RegExp, timeoutMs?: number) => Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startDriver(args: string[]): Driver {
-  const child = spawn(process.execPath, [DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid !== undefined) registerPid(child.pid, 'demo-pair-driver');
-  const lines: string[] = [];
-  let err = '';
-  let partial = '';
-  const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
-  child.stdout.on('data', (d: Buffer) => {
-    partial += d.toString('utf8');
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (w.re.test(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(line);
-        }
-      }
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  const waitLine = (re: RegExp, timeoutMs = 60_000): Promise<string> => {
-    const seen = lines.find((l) => re.test(l));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`driver: no line ${re} within ${timeoutMs} ms; got:\n${lines.join('\n')}\n${err}`)),
-        timeoutMs,
-      );
-      waiters.push({ re, resolve: (l) => (clearTimeout(timer), resolve(l)) });
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`driver exited before ${re}; got:\n${lines.join('\n')}\n${err}`));
-      });
-    });
-  };
-  return { child, lines, stderr: () => err, waitLine, exited };
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function startDriver(args: string[]): WatchedProcess {
+  return startWatched(process.execPath, [DRIVER, ...args], { label: 'demo-pair-driver' });
 }
 
 /** Every file under `dir` whose bytes contain `needle`. */
