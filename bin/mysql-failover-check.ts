@@ -13,21 +13,7 @@
  * The commands are in src/cli/mysql-failover-check.ts.
  */
 import { processStart } from '../src/cli/executable';
-import {
-  EXIT_DOWN,
-  EXIT_OK,
-  parseCommandLine,
-  readOptions,
-  reportFailure,
-  runDemo,
-  runOid,
-  runRecover,
-  runServe,
-  runSetup,
-  runStatus,
-  TOOL,
-  type Command,
-} from '../src/cli/mysql-failover-check';
+import { EXIT_DOWN, EXIT_OK, parseCommandLine, reportFailure, runCommand, TOOL, type Command } from '../src/cli/mysql-failover-check';
 import { Terminal } from '../src/cli/terminal';
 
 const terminal = new Terminal();
@@ -52,13 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   try {
-    if (command.name === 'oid') return runOid(command, terminal);
-    if (command.name === 'demo') return await runDemo(command, terminal);
-    const options = readOptions(command.args, terminal);
-    if (command.name === 'setup') return await runSetup(options, startedAt, terminal);
-    if (command.name === 'serve') return await runServe(options, terminal);
-    if (command.name === 'recover') return await runRecover(options, command, startedAt, terminal);
-    return await runStatus(options, command, startedAt, terminal);
+    return await runCommand(command, startedAt, terminal);
   } catch (e) {
     return reportFailure(terminal, e, command.json);
   }

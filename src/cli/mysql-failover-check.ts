@@ -341,3 +341,18 @@ export async function runServe(options: ResolvedOptions, terminal: Terminal): Pr
   });
   return EXIT_OK;
 }
+
+/** Runs a parsed command (not help or version); returns the exit status. Throws what reportFailure reports. */
+export async function runCommand(
+  command: Exclude<Command, { name: 'help' | 'version' }>,
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
+  if (command.name === 'oid') return runOid(command, terminal);
+  if (command.name === 'demo') return runDemo(command, terminal);
+  const options = readOptions(command.args, terminal);
+  if (command.name === 'setup') return runSetup(options, startedAt, terminal);
+  if (command.name === 'serve') return runServe(options, terminal);
+  if (command.name === 'recover') return runRecover(options, command, startedAt, terminal);
+  return runStatus(options, command, startedAt, terminal);
+}
