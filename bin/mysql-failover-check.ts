@@ -53,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command.name === 'oid') return runOid(command, terminal);
     const options = readOptions(command.args, terminal);
     if (command.name === 'setup') return await runSetup(options, startedAt, terminal);
-    if (command.name === 'serve') return await runServe(options, terminal);
+    if (command.name === 'serve') return await runServe(options, command.args, terminal);
     if (command.name === 'recover') return await runRecover(options, command, startedAt, terminal);
     return await runStatus(options, command, startedAt, terminal);
   } catch (e) {
