@@ -152,8 +152,9 @@ export function startResident(initial: CheckSettings, opts: ResidentOptions, run
     settings,
     sessions: keptSessions(settings, {
       onLoginRefused: (role, tried) => {
-        const outcome = reload('login-refused');
-        return outcome.kind === 'applied' ? retryEndpoint(outcome.settings, role, tried) : undefined;
+        reload('login-refused');
+        // The settings in force now, whether this reload or a concurrent one (the other node's refusal) applied them.
+        return retryEndpoint(current.settings, role, tried);
       },
     }),
   });
