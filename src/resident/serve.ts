@@ -286,7 +286,13 @@ export async function serve(settings: CheckSettings, run: ServeRun): Promise<voi
   let serving: Serving;
   try {
     serving = await startServing(
-      { ...run, timeoutMs: settings.timeoutMs },
+      {
+        ...run,
+        // Read when stopping: a reload may have changed --timeout since.
+        get timeoutMs() {
+          return resident.settings().timeoutMs;
+        },
+      },
       {
         probe: (kind) =>
           resident.probe().then((d) => {
