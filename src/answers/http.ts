@@ -132,13 +132,13 @@ export const ALLOW = METHODS.join(', ');
 export function formatResponse(
   status: number,
   body: string,
-  opts: { withBody: boolean; headers?: ReadonlyArray<readonly [string, string]> },
+  opts: { withBody: boolean; headers?: ReadonlyArray<readonly [string, string]>; contentType?: string },
 ): string {
   const reason = STATUS_TEXT[status] ?? 'Unknown';
   const bodyBytes = Buffer.byteLength(body, 'latin1');
   const lines = [
     `HTTP/1.1 ${status} ${reason}`,
-    'Content-Type: text/plain',
+    `Content-Type: ${opts.contentType ?? 'text/plain'}`,
     `Content-Length: ${bodyBytes}`,
     'Cache-Control: no-store',
     'Connection: close',
@@ -170,4 +170,25 @@ export function rejectResponse(rejected: { status: 400 | 405; problem: string })
     withBody: true,
     headers: rejected.status === 405 ? [['Allow', ALLOW]] : [],
   });
+}
+
+/**
+ * Whether a request is for serve's /metrics (docs/metrics.md): GET or HEAD
+ * of the path /metrics, a query string allowed, in origin or absolute form.
+ * Every other request, OPTIONS /metrics included, is a health check.
+ */
+export function isMetricsRequest(request: { method: Method; target: string }): boolean {
+  if (request.method === 'OPTIONS') return false;
+  const target = request.target.replace(/^https?:\/\/[^/?#]+/i, '');
+  return /^\/metrics(?:\?.*)?$/.test(target);
+}
+
+/**
+ * The metrics answer: the exposition text as UTF-8 (a channel name may hold
+ * any character), sent through the latin1 writer every answer uses, which
+ * passes bytes through unchanged.
+ */
+export function metricsResponse(text: { contentType: string; body: string }, method: Method): string {
+  const bytes = Buffer.from(text.body, 'utf8').toString('latin1');
+  return formatResponse(200, bytes, { withBody: method !== 'HEAD', contentType: text.contentType });
 }

@@ -5,7 +5,6 @@
  */
 import { CheckError, toCheckError, type ErrorCode } from '../core/errors';
 import { Deadline } from '../core/deadline';
-import type { Decision } from '../core/decide';
 import { parseArgs, type ParsedArgs } from '../config/argv';
 import { helpText } from '../config/help';
 import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
@@ -23,7 +22,8 @@ import { extendOids } from '../answers/oid';
 import { formatStatusText, statusJson, type StatusInput } from '../answers/status';
 import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
-import { residentActions } from '../resident/actions';
+import { describeReload } from '../resident/reload';
+import { INTERVAL_OPTION, parseIntervalMs } from '../resident/watcher';
 import { VERSION } from './executable';
 import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
 import type { Terminal } from './terminal';
@@ -66,11 +66,12 @@ const CLI_ONLY: readonly OptionSpec[] = [
   { name: 'http', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HTTP health checks here', file: false },
   { name: 'agent', kind: 'string', arg: 'HOST:PORT', help: 'serve: answer HAProxy agent checks here', file: false },
   { ...CACHE_OPTION, help: "serve: reuse a check's verdict this long (0: never)" },
+  { ...INTERVAL_OPTION, help: `serve: ${INTERVAL_OPTION.help}` },
   { ...AGENT_MAINTENANCE_OPTION, help: `serve: ${AGENT_MAINTENANCE_OPTION.help}` },
   ...DEMO_OPTIONS,
 ];
 
-const SERVE_ONLY = ['http', 'agent', 'cache', 'agent-maintenance'] as const;
+const SERVE_ONLY = ['http', 'agent', 'cache', 'interval', 'agent-maintenance'] as const;
 const DEMO_ONLY = DEMO_OPTIONS.map((s) => s.name);
 
 export const CLI_OPTIONS: readonly OptionSpec[] = [
@@ -105,8 +106,12 @@ serve keeps its connections to both nodes open and answers HTTP health checks
 (as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
 from one check at a time, stamping like a load-balancer probe; probes that
 arrive while a check runs share it, and its verdict is reused for --cache
-seconds, but the maintenance file is looked at on every probe. It binds only
-where told, writes one --log-file line per check, and stops on SIGTERM.
+seconds, but the maintenance file is looked at on every probe. GET /metrics on
+--http answers Prometheus (never stamping). --interval evaluates the node in
+the background too, without stamping, so that failover events and HAProxy
+pushes happen when no load balancer asks. It binds only where told, writes one
+--log-file line per check, re-reads its option files on SIGHUP (a file that
+does not parse is refused, the old settings stay), and stops on SIGTERM.
 
 recover ends the latch of --failback manual or --flap-limit (state failed),
 with the same options as the probes: only when the node would now be UP by
@@ -304,8 +309,8 @@ export async function runSetup(options: ResolvedOptions, startedAt: number, term
   }
 }
 
-/** serve: until SIGTERM/SIGINT; rejects when a listener cannot be bound. */
-export async function runServe(options: ResolvedOptions, terminal: Terminal): Promise<number> {
+/** serve: until SIGTERM/SIGINT; rejects when a listener cannot be bound. `args` are read again on SIGHUP. */
+export async function runServe(options: ResolvedOptions, args: ParsedArgs, terminal: Terminal): Promise<number> {
   const settings = checkSettings(options);
   const listener = (name: 'http' | 'agent'): ListenAddress | undefined => {
     const text = options.get(name);
@@ -315,29 +320,43 @@ export async function runServe(options: ResolvedOptions, terminal: Terminal): Pr
   const agent = listener('agent');
   if (http === undefined && agent === undefined) throw new CheckError('USAGE', 'serve needs --http HOST:PORT or --agent HOST:PORT');
   const cacheMs = parseCacheMs(valueOf(options, 'cache'));
-  const logFile = settings.logFile;
+  const intervalMs = parseIntervalMs(valueOf(options, 'interval'));
   const agentMaintenance = parseMaintenanceState(valueOf(options, 'agent-maintenance'));
-  const actions = residentActions(() => settings, `${TOOL}-serve`, agentMaintenance);
+  // Every password seen stays scrubbed: an old one may still be in a message.
+  const secrets = new Set(settings.secrets);
+  const say = (line: string): void => {
+    try {
+      terminal.out(`${TOOL} serve: ${line}\n`);
+    } catch {
+      // No stdout (closed pipe): the listeners matter, not the announcement.
+    }
+  };
   await serve(settings, {
     http,
     agent,
     agentMaintenance,
     cacheMs,
-    onResult: (r) => actions.onResult(r),
-    announce: (line) => {
-      try {
-        terminal.out(`${TOOL} serve: ${line}\n`);
-      } catch {
-        // No stdout (closed pipe): the listeners matter, not the announcement.
-      }
+    intervalMs,
+    tool: `${TOOL}-serve`,
+    version: VERSION,
+    announce: say,
+    configuration: {
+      read: () => {
+        // The same command line over the option files as they are now; the listeners stay as they were.
+        const next = resolveOptions(args, CLI_OPTIONS);
+        for (const s of optionSecrets(next)) secrets.add(s);
+        terminal.scrub([...secrets]);
+        for (const w of next.warnings) terminal.err(`${TOOL}: ${w}\n`);
+        return checkSettings(next);
+      },
+      onReload: (outcome, trigger) => {
+        // The journal hears of every reload asked for, and of any that changed something or failed.
+        if (outcome.kind === 'unchanged' && trigger !== 'SIGHUP') return;
+        const line = describeReload(outcome, trigger);
+        if (outcome.kind === 'refused') terminal.err(`${TOOL} serve: ${line}\n`);
+        else say(line);
+      },
     },
-    ...(logFile === undefined
-      ? {}
-      : {
-          onCheck: (decision: Decision, elapsedMs: number) => {
-            logDecision(logFile, `${TOOL}-serve`, decision, elapsedMs, settings.secrets);
-          },
-        }),
   });
   return EXIT_OK;
 }
@@ -352,7 +371,7 @@ export async function runCommand(
   if (command.name === 'demo') return runDemo(command, terminal);
   const options = readOptions(command.args, terminal);
   if (command.name === 'setup') return runSetup(options, startedAt, terminal);
-  if (command.name === 'serve') return runServe(options, terminal);
+  if (command.name === 'serve') return runServe(options, command.args, terminal);
   if (command.name === 'recover') return runRecover(options, command, startedAt, terminal);
   return runStatus(options, command, startedAt, terminal);
 }

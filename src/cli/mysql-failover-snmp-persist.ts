@@ -16,12 +16,13 @@ import { resolveOptions } from '../config/option-merge';
 import { DEFAULT_TIMEOUT } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
 import { writeAllSync } from '../io/bounded-io';
-import { logDecision } from '../io/log-file';
+import { appendLine, logDecision } from '../io/log-file';
 import { factError } from '../probe/facts';
 import { DEFAULT_PERSIST_BASE, parsePersistBase } from '../answers/oid';
 import { PassPersistSession } from '../answers/pass-persist';
 import { DEFAULT_CACHE_MS, parseCacheMs, startResident, type Resident } from '../resident/engine';
 import { residentActions } from '../resident/actions';
+import { formatReloadLine } from '../resident/reload';
 import type { LbCommandLine } from './lb-executable';
 import { SNMP_OPTIONS, TOOL } from './mysql-failover-snmp';
 
@@ -84,11 +85,19 @@ function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError |
       secrets = optionSecrets(options);
       const settings = checkSettings(options);
       timeoutMs = settings.timeoutMs;
-      const actions = residentActions(() => settings, TOOL, undefined);
+      const actions = residentActions(TOOL, undefined);
       resident = startResident(settings, {
         cacheMs,
-        onCheck: (d, ms) => log(settings.logFile, d, ms, settings.secrets),
-        onResult: (r) => actions.onResult(r),
+        onCheck: (d, ms, s) => log(s.logFile, d, ms, s.secrets),
+        onResult: (r, s) => actions.onResult(r, s),
+        // A refused login re-reads the option files once (a rotated password), before answering DOWN.
+        configuration: {
+          read: () => checkSettings(resolveOptions(args, SNMP_OPTIONS)),
+          onReload: (outcome, trigger) => {
+            const file = outcome.settings.logFile;
+            if (file !== undefined) appendLine(file, formatReloadLine(outcome, trigger, TOOL));
+          },
+        },
       });
       return resident;
     } catch (e) {
@@ -102,7 +111,8 @@ function residentVerdicts(args: ParsedArgs | undefined, setupError: CheckError |
       const r = ensure();
       return 'probe' in r ? r.probe() : r;
     },
-    timeoutMs: () => timeoutMs,
+    // A refused login may have brought a new --timeout with the new password.
+    timeoutMs: () => resident?.settings().timeoutMs ?? timeoutMs,
     close: async () => {
       if (resident === undefined) return;
       let timer: NodeJS.Timeout | undefined;

@@ -181,6 +181,8 @@ export function stampSql(t: TableName, keyed: boolean, node: string): { sql: str
  * LB's own stamp (bounded by its few-second timeout) is failing.
  */
 export const TRIAL_SESSION_SQL = 'SET SESSION autocommit = 0, lock_wait_timeout = 1, innodb_lock_wait_timeout = 1';
+/** After the trial's ROLLBACK: the session back to autocommit, as every other check expects it. */
+export const TRIAL_SESSION_END_SQL = 'SET SESSION autocommit = 1';
 
 /**
  * The stamp as a trial for the read-only modes (the Nagios plugin, `status`):

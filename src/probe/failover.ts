@@ -68,12 +68,18 @@ function answered(raw: Decision, step: Step): Decision {
   };
 }
 
+/**
+ * `raw` may be the input's verdict after a failed stamp (heartbeat-write-failed);
+ * whether the peer could be reached is a fact of the input either way. A
+ * read-only survivor cannot stamp, and its peer is still lost: that is the
+ * event its hook (hooks/read-only-off) waits for to make it writable.
+ */
 function evaluation(input: FailoverInput, raw: Decision): Evaluation {
   return {
     at: input.at,
     raw: { verdict: raw.verdict, reason: raw.reason, detail: raw.detail },
     maintenance: raw.reason === 'maintenance',
-    peerUnreachable: raw.reason === 'peer-unreachable',
+    peerUnreachable: input.raw.reason === 'peer-unreachable',
     restartEvidence: input.restartEvidence,
     actor: input.actor,
   };

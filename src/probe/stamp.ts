@@ -8,6 +8,7 @@ import {
   insertFirstRowSql,
   stampSessionSql,
   stampSql,
+  TRIAL_SESSION_END_SQL,
   TRIAL_SESSION_SQL,
   trialStampSql,
   type HeartbeatRead,
@@ -37,4 +38,8 @@ export async function trialStamp(session: Session, table: TableName, read: Heart
   // Not committing would be enough (close() ends the session), but an explicit
   // rollback releases the row lock before the socket is gone.
   await session.execute('ROLLBACK', [], deadline);
+  // A kept session (serve's watcher and scrapes) reads the heartbeat again in
+  // its next check: with autocommit still off, that read would open a
+  // transaction whose snapshot every later read of the session would see.
+  await session.execute(TRIAL_SESSION_END_SQL, [], deadline);
 }

@@ -12,29 +12,24 @@ import type { ProbeResult } from '../probe/probe';
 
 export interface Actions {
   /** Logs the result's transitions and queues its job; returns at once. */
-  onResult(result: ProbeResult): void;
-  /** Queues a job made elsewhere (the watcher's reconciliation). */
-  enqueue(job: HookJob): void;
+  onResult(result: ProbeResult, settings: CheckSettings): void;
+  /** Queues a job made elsewhere (the HAProxy reconciliation); resolves when that job has ended. */
+  enqueue(job: HookJob): Promise<void>;
   /** Resolves when every queued job has ended (each is bounded by its own budget). */
   idle(): Promise<void>;
 }
 
-export function residentActions(
-  settings: () => CheckSettings,
-  tool: string,
-  maintenance: AdminState | undefined,
-  callbacks: JobCallbacks = {},
-): Actions {
+export function residentActions(tool: string, maintenance: AdminState | undefined, callbacks: JobCallbacks = {}): Actions {
   let queue: Promise<void> = Promise.resolve();
-  const enqueue = (job: HookJob): void => {
+  const enqueue = (job: HookJob): Promise<void> => {
     queue = queue.then(() => runHookJob(job, callbacks));
+    return queue;
   };
   return {
-    onResult(result) {
-      const s = settings();
-      logFailover(tool, s, result);
-      const job = hookJob(s, result, tool, maintenance);
-      if (job !== undefined) enqueue(job);
+    onResult(result, settings) {
+      logFailover(tool, settings, result);
+      const job = hookJob(settings, result, tool, maintenance);
+      if (job !== undefined) void enqueue(job);
     },
     enqueue,
     idle: () => queue,

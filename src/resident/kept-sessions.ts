@@ -14,6 +14,11 @@
  *   nothing, and the answer is the fail-safe one for that node
  *   (docs/design.md, "The load-balancer verdict": local DOWN, peer counted
  *   as unreachable).
+ * - A login the server refuses (AUTH_FAILED) on a connect asks the caller
+ *   once for other credentials (onLoginRefused: the option files re-read)
+ *   and, when there are, tries them at once under the same deadline: after
+ *   a password rotation the answer is UP again without a restart, and
+ *   without one DOWN in between (docs/operations.md).
  */
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
@@ -50,7 +55,23 @@ export interface KeptSessions extends SessionSource {
   close(): void;
 }
 
-export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.now): KeptSessions {
+export interface KeptSessionsOptions {
+  now?: () => number;
+  /**
+   * A connect to `tried` was refused a login: the endpoint to try instead,
+   * once, or undefined when there is none (the credentials did not change).
+   */
+  onLoginRefused?: (role: NodeRole, tried: Endpoint) => Endpoint | undefined;
+}
+
+/** Same place, same credentials: nothing to retry. */
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.host === b.host && a.port === b.port && a.socket === b.socket && a.user === b.user && a.password === b.password;
+}
+
+export function keptSessions(endpoints: NodeEndpoints, options: KeptSessionsOptions | (() => number) = {}): KeptSessions {
+  const opts: KeptSessionsOptions = typeof options === 'function' ? { now: options } : options;
+  const now = opts.now ?? Date.now;
   const slots: Record<NodeRole, Slot> = {
     local: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined, target: undefined },
     peer: { session: undefined, lent: false, failures: 0, retryAt: 0, lastError: undefined, target: undefined },
@@ -64,6 +85,24 @@ export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.
     s?.close();
   };
 
+  /** One connect; after a refused login, one more with the credentials the caller has now, if they differ. */
+  async function connectOrRetry(role: NodeRole, endpoint: Endpoint, deadline: Deadline): Promise<Session> {
+    try {
+      return await connect(endpoint, deadline, ROLE_LABEL[role]);
+    } catch (e) {
+      const err = toCheckError(e);
+      if (err.code !== 'AUTH_FAILED' || opts.onLoginRefused === undefined || closed) throw err;
+      let retry: Endpoint | undefined;
+      try {
+        retry = opts.onLoginRefused(role, endpoint);
+      } catch {
+        retry = undefined;
+      }
+      if (retry === undefined || sameEndpoint(retry, endpoint)) throw err;
+      return connect(retry, deadline, ROLE_LABEL[role]);
+    }
+  }
+
   async function fresh(role: NodeRole, slot: Slot, deadline: Deadline, endpoint: Endpoint): Promise<Session> {
     const wait = slot.retryAt - now();
     if (wait > 0 && slot.lastError !== undefined) {
@@ -76,7 +115,7 @@ export function keptSessions(endpoints: NodeEndpoints, now: () => number = Date.
     }
     let session: Session;
     try {
-      session = await connect(endpoint, deadline, ROLE_LABEL[role]);
+      session = await connectOrRetry(role, endpoint, deadline);
     } catch (e) {
       const err = toCheckError(e);
       slot.failures += 1;

@@ -6,20 +6,18 @@
  * version stops dropping the lag series, these tests fail and
  * docs/metrics-vs-mysqld-exporter.md must be updated.
  *
- * Ours is the metrics module fed a snapshot of the same moment: the channels
- * are the rows of SHOW ALL SLAVES STATUS read right after the exporter's
- * scrape, normalised by src/replica-status.ts. Only the replication series
- * are compared; the verdict fields of the snapshot are fixed.
+ * Ours is the real `serve` on node b (--cache 0, so each scrape evaluates
+ * then), scraped right after the exporter. Only the replication series are
+ * compared.
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createMetrics } from '../../src/answers/metrics';
-import { normaliseReplicaRows, type StatusRow } from '../../src/core/replica-status';
 import { parseExposition, samplesOf, type Family } from '../support/exposition';
 import { MysqldExporter } from '../support/mysqld-exporter';
 import { Pair } from '../support/pair';
-import { ioStoppedSnapshot } from '../support/snapshots';
+import { makeTempDir } from '../support/run-dir';
+import { httpGet, startServed, type ServedNode } from '../support/served-node';
 import { until } from '../support/until';
 
 const EXPORTER_USER = 'mysqld_exporter';
@@ -57,6 +55,7 @@ const values = (f: Map<string, Family>, name: string, labels: Record<string, str
 describe('side by side with prometheus-mysqld-exporter, node b of a real pair', () => {
   let pair: Pair;
   let exporter: MysqldExporter;
+  let serve: ServedNode;
   /** The exporter's families while b replicates, to see what stopping takes away. */
   let replicatingFamilies: Set<string> | undefined;
 
@@ -70,31 +69,24 @@ describe('side by side with prometheus-mysqld-exporter, node b of a real pair', 
       await conn.query('GRANT PROCESS, SLAVE MONITOR, BINLOG MONITOR, SELECT ON *.* TO ?@?', [EXPORTER_USER, '127.0.0.1']);
     });
     exporter = await MysqldExporter.start({ host: '127.0.0.1', port: pair.b.port, user: EXPORTER_USER, password: EXPORTER_PASSWORD });
+    serve = await startServed(pair, 'b', makeTempDir('vsexp-'), 'serve', { table: 'status_example.lastcheck', timeout: '2' }, [
+      '--cache=0',
+    ]);
   });
 
   after(async () => {
     await exporter?.stop();
+    await serve?.proc.stop().catch(() => serve.proc.kill());
     await pair?.destroy();
   });
 
-  /** Scrapes the exporter, then renders ours from b's replica status read right after. */
+  /** Scrapes the exporter, then serve's /metrics for the same node. */
   async function observe(t: TestContext, situation: string): Promise<Observation> {
     const theirs = parseExposition(await exporter.scrape());
-    const rows = (await pair.sql('b', 'SHOW ALL SLAVES STATUS')) as StatusRow[];
-    const metrics = createMetrics({ version: '0.0.0-compare' });
-    // The verdict fields are the IO-stopped node's; only the channels are compared.
-    const snapshot = ioStoppedSnapshot({
-      channels: normaliseReplicaRows(rows).map((c) => ({
-        name: c.name,
-        lagSeconds: c.lag,
-        ioRunning: c.ioRunning === 'Yes',
-        sqlRunning: c.sqlRunning === 'Yes',
-        lastIoErrno: c.lastIoErrno,
-        lastSqlErrno: c.lastSqlErrno,
-      })),
-    });
-    metrics.observeEvaluation(snapshot);
-    const ours = parseExposition((await metrics.render(Date.now())).body);
+    const scraped = await httpGet(serve.http, '/metrics');
+    assert.equal(scraped.status, 200, scraped.body);
+    const ours = parseExposition(scraped.body);
+    const rows = await pair.sql('b', 'SHOW ALL SLAVES STATUS');
     const table: Record<string, [string, string]> = {};
     for (const c of COMPARED) {
       const oursLabels = 'oursLabels' in c ? c.oursLabels : {};
@@ -104,6 +96,8 @@ describe('side by side with prometheus-mysqld-exporter, node b of a real pair', 
     const lag = rows[0]?.['Seconds_Behind_Master'];
     t.diagnostic(`${situation} (Slave_IO_Running=${String(io)}, Seconds_Behind_Master=${String(lag)}):`);
     for (const [what, [a, b]] of Object.entries(table)) t.diagnostic(`  ${what.padEnd(20)} exporter: ${a.padEnd(8)} ours: ${b}`);
+    const verdict = /^mysql_failover_(?:replication_\w+|answer_up|raw_up|reason_info)[{ ]|^mysql_failover_state\{.*\} 1$/;
+    for (const line of scraped.body.split('\n').filter((l) => verdict.test(l))) t.diagnostic(`  ours: ${line}`);
     return { theirs, ours, table };
   }
 

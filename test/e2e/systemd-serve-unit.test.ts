@@ -3,7 +3,8 @@
  * verify` accepts it, it runs as an unprivileged user and restarts on
  * failure, and its ExecStart (with the unit's own Environment= values and
  * this checkout's executable) starts `serve`, answers both probes and exits
- * 0 on SIGTERM. No database: the maintenance file answers without one.
+ * 0 on SIGTERM; its ExecReload (SIGHUP) re-reads the option files and
+ * leaves it answering. No database: the maintenance file answers without one.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { binPath } from '../support/run-bin';
 import { ask, parseResponse } from '../support/exchange';
 import { ServeProcess } from '../support/serve-process';
 import { repoPath } from '../support/repo';
+import { until } from '../support/until';
 
 const run = promisify(execFile);
 const UNIT = 'mysql-failover-check-serve.service';
@@ -57,7 +59,7 @@ describe(`services/systemd/${UNIT}`, () => {
     assert.doesNotMatch(text, /0\.0\.0\.0|\[::\]/, 'no wildcard address');
   });
 
-  test('its ExecStart serves both probes and exits 0 on SIGTERM', async () => {
+  test('its ExecStart serves both probes, its ExecReload keeps it serving, and it exits 0 on SIGTERM', async () => {
     const env = new Map<string, string>();
     for (const m of (directive('Environment') ?? '').matchAll(/(\w+)=(\S+)/g)) env.set(m[1] as string, m[2] as string);
     assert.match(env.get('MFC_HTTP') ?? '', /^127\.0\.0\.1:\d+$/);
@@ -86,6 +88,13 @@ describe(`services/systemd/${UNIT}`, () => {
       assert.equal(r.status, 503);
       assert.equal(r.body, 'DOWN maintenance\n');
       assert.equal((await ask(ports.MFC_AGENT, '')).text, 'maint #maintenance\n');
+
+      // ExecReload (systemctl reload), $MAINPID being serve's pid: the option files are read again, nothing stops.
+      const reload = (directive('ExecReload') ?? '').trim().split(/\s+/);
+      assert.deepEqual(reload, ['/bin/kill', '-HUP', '$MAINPID']);
+      await run(reload[0] as string, [reload[1] as string, String(proc.pid)], { timeout: 10_000 });
+      await until('the reload is announced', async () => /read the option files on SIGHUP: nothing changed/.test(proc.stdout), 5_000);
+      assert.equal((await ask(ports.MFC_AGENT, '')).text, 'maint #maintenance\n', 'still answering after the reload');
     } finally {
       const exit = await proc.stop('SIGTERM');
       assert.equal(exit.code, 0);

@@ -19,7 +19,7 @@ import { BUNDLE_ID_PREFIX } from '../../launcher/bundle-loader';
 import { Pair } from '../support/pair';
 import { nodeOptionFile } from '../support/lb-setup';
 import { cleanEnv } from '../support/run-bin';
-import { makeTempDir } from '../support/run-dir';
+import { freePort, makeTempDir } from '../support/run-dir';
 import { repoPath } from '../support/repo';
 
 const REPO = repoPath();
@@ -292,3 +292,65 @@ function nobodyIds(): { uid: number; gid: number } {
   assert.ok(uid !== undefined && gid !== undefined, 'no nobody account in /etc/passwd');
   return { uid: Number(uid), gid: Number(gid) };
 }
+
+/**
+ * The Node built-ins a run of bin/NAME requires, recorded by a preloaded
+ * script: prom-client's own require of `https` (its Pushgateway) shows
+ * whether the run evaluated prom-client at all.
+ */
+function builtinsRequired(root: string, name: string, args: readonly string[], timeoutMs: number): Set<string> {
+  const out = join(dir, `requires-${name}-${Date.now()}.txt`);
+  const preload = join(dir, 'record-requires.js');
+  fs.writeFileSync(
+    preload,
+    [
+      "const Module = require('node:module');",
+      "const fs = require('node:fs');",
+      'const seen = new Set();',
+      'const original = Module.prototype.require;',
+      'Module.prototype.require = function (id) { seen.add(id); return original.apply(this, arguments); };',
+      "process.on('exit', () => fs.writeFileSync(process.env.MFC_REQUIRES_OUT, [...seen].join('\\n')));",
+    ].join('\n'),
+  );
+  spawnSync(process.execPath, ['--require', preload, join(root, 'bin', name), ...args], {
+    env: { ...cleanEnv(), MFC_REQUIRES_OUT: out },
+    input: '',
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return new Set(fs.readFileSync(out, 'utf8').split('\n'));
+}
+
+describe('prom-client, only where serve needs it', () => {
+  test('the single-shot executables’ bundles do not contain it; mysql-failover-check’s does (serve)', () => {
+    // prom-client's content type constant: in its registry, nowhere else.
+    const marker = 'text/plain; version=0.0.4; charset=utf-8';
+    for (const name of EXECUTABLES) {
+      const has = fs.readFileSync(bundleFile(built, name), 'latin1').includes(marker);
+      assert.equal(has, name === 'mysql-failover-check', `${name}: prom-client in the bundle`);
+    }
+  });
+
+  test('`status` from the bundle does not evaluate it; `serve` from the same bundle does', async () => {
+    const port = await freePort();
+    const root = bundleOnlyCopy(built, dir, 'lazy-prom');
+    const status = builtinsRequired(
+      root,
+      'mysql-failover-check',
+      ['status', '--no-defaults', '--host=127.0.0.1', '--port=1', '--timeout=1'],
+      30_000,
+    );
+    assert.ok(status.has('node:fs') || status.has('fs'), 'the recording works');
+    assert.equal(status.has('https'), false, 'status evaluated prom-client');
+    const maintenance = join(dir, 'lazy-prom-maintenance');
+    fs.writeFileSync(maintenance, '');
+    // serve runs until the spawn's timeout sends SIGTERM; it then exits 0 and the record is written.
+    const serve = builtinsRequired(
+      root,
+      'mysql-failover-check',
+      ['serve', '--no-defaults', `--maintenance-file=${maintenance}`, `--http=127.0.0.1:${port}`],
+      3_000,
+    );
+    assert.equal(serve.has('https'), true, 'serve did not load prom-client: this test could not fail');
+  });
+});

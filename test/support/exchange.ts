@@ -75,6 +75,14 @@ export function parseResponse(text: string): { status: number; headers: Map<stri
 }
 
 /** A TCP listener on 127.0.0.1 standing in for a database: it counts connections, then hangs or closes them. */
+/** A MySQL ERR packet (sequence 0): 0xff, errno 1045, '#', SQLSTATE 28000, the message. */
+function accessDeniedPacket(): Buffer {
+  const message = Buffer.from("Access denied for user 'fake'@'localhost' (using password: YES)", 'latin1');
+  const payload = Buffer.concat([Buffer.from([0xff, 1045 & 0xff, 1045 >> 8]), Buffer.from('#28000', 'latin1'), message]);
+  const header = Buffer.from([payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, 0]);
+  return Buffer.concat([header, payload]);
+}
+
 export class FakeServer {
   readonly port: number;
   connections = 0;
@@ -86,7 +94,12 @@ export class FakeServer {
     this.port = port;
   }
 
-  static start(mode: 'hang' | 'close'): Promise<FakeServer> {
+  /**
+   * `hang`: accepts and says nothing; `close`: closes at once; `refuse`:
+   * answers the connect with a MySQL error packet, 1045 access denied (a
+   * server may send one in place of its greeting), then closes.
+   */
+  static start(mode: 'hang' | 'close' | 'refuse'): Promise<FakeServer> {
     return new Promise<FakeServer>((resolve, reject) => {
       let fake: FakeServer | undefined;
       const server = net.createServer((socket) => {
@@ -96,6 +109,7 @@ export class FakeServer {
         socket.on('error', () => undefined);
         socket.on('close', () => fake?.sockets.delete(socket));
         if (mode === 'close') socket.destroy();
+        if (mode === 'refuse') socket.end(accessDeniedPacket());
       });
       server.once('error', reject);
       server.listen({ host: '127.0.0.1', port: 0 }, () => {

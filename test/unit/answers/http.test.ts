@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import {
   formatResponse,
   headEnd,
+  isMetricsRequest,
   MAX_REQUEST_BYTES,
+  metricsResponse,
   parseRequest,
   rejectResponse,
   verdictResponse,
@@ -188,5 +190,31 @@ describe('responses', () => {
 
   test('formatResponse ends the head with an empty line even without body', () => {
     assert.match(formatResponse(200, '', { withBody: true }), /Content-Length: 0\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n$/);
+  });
+});
+
+describe('serve: /metrics', () => {
+  test('GET and HEAD of /metrics (a query string allowed, absolute form too) are for the metrics; everything else is a health check', () => {
+    const is = (method: 'GET' | 'HEAD' | 'OPTIONS', target: string): boolean => isMetricsRequest({ method, target });
+    assert.equal(is('GET', '/metrics'), true);
+    assert.equal(is('HEAD', '/metrics'), true);
+    assert.equal(is('GET', '/metrics?name[]=x'), true);
+    assert.equal(is('GET', 'http://db1:9200/metrics'), true);
+    assert.equal(is('OPTIONS', '/metrics'), false);
+    assert.equal(is('GET', '/'), false);
+    assert.equal(is('GET', '/metrics/'), false);
+    assert.equal(is('GET', '/metricsx'), false);
+    assert.equal(is('GET', '/x/metrics'), false);
+  });
+
+  test('the metrics answer: 200 with the exposition type, the body as UTF-8 bytes and their length; HEAD without the body', () => {
+    const text = { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'x{channel="é"} 1\n' };
+    const get = Buffer.from(metricsResponse(text, 'GET'), 'latin1');
+    const [head, body] = get.toString('latin1').split('\r\n\r\n') as [string, string];
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain; version=0\.0\.4; charset=utf-8\r\nContent-Length: 18\r\n/);
+    assert.equal(Buffer.from(body, 'latin1').toString('utf8'), text.body);
+    const headOnly = metricsResponse(text, 'HEAD');
+    assert.match(headOnly, /Content-Length: 18\r\n/);
+    assert.ok(headOnly.endsWith('\r\n\r\n'));
   });
 });

@@ -52,3 +52,56 @@ test('a failed connect is not retried before its backoff has passed, and the ans
   assert.equal(fake.connections, 2);
   sessions.close();
 });
+
+test('a refused login asks once for other credentials and tries them at once; the same ones are not tried again', async () => {
+  const refusing = await FakeServer.start('refuse');
+  try {
+    const local = { host: '127.0.0.1', port: refusing.port, user: 'u', password: 'old' };
+    const asked: Array<{ role: string; password: string | undefined }> = [];
+    let answer: typeof local | undefined = { ...local, password: 'new' };
+    const sessions = keptSessions(
+      { local, peer: undefined },
+      {
+        onLoginRefused: (role, tried) => {
+          asked.push({ role, password: tried.password });
+          return answer;
+        },
+      },
+    );
+    const refusal = await sessions.acquire('local', Deadline.in(2000)).then(
+      () => assert.fail('the fake server refuses every login'),
+      (e: unknown) => e,
+    );
+    assert.ok(refusal instanceof CheckError);
+    assert.equal(refusal.code, 'AUTH_FAILED');
+    assert.equal(refusal.serverErrno, 1045);
+    assert.deepEqual(asked, [{ role: 'local', password: 'old' }], 'asked once, about the refused credentials');
+    assert.equal(refusing.connections, 2, 'the new credentials were tried at once');
+    sessions.close();
+
+    // Nothing new to try: one connect, and the refusal is the answer.
+    answer = local;
+    const again = keptSessions({ local, peer: undefined }, { onLoginRefused: () => answer });
+    await again.acquire('local', Deadline.in(2000)).catch(() => undefined);
+    assert.equal(refusing.connections, 3);
+    again.close();
+  } finally {
+    await refusing.close();
+  }
+});
+
+test('a connect that fails for another reason (closed, not refused) does not ask for credentials', async () => {
+  let asked = 0;
+  const sessions = keptSessions(
+    { local: { host: '127.0.0.1', port: fake.port, user: 'u' }, peer: undefined },
+    {
+      onLoginRefused: () => {
+        asked++;
+        return { host: '127.0.0.1', port: fake.port, user: 'other' };
+      },
+    },
+  );
+  await sessions.acquire('local', Deadline.in(2000)).catch(() => undefined);
+  assert.equal(asked, 0);
+  sessions.close();
+});
