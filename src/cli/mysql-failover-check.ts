@@ -25,7 +25,7 @@ import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
 import { residentActions } from '../resident/actions';
 import { VERSION } from './executable';
-import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
+import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, poolAccounts, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
 import type { Terminal } from './terminal';
 
 export const TOOL = 'mysql-failover-check';
@@ -48,6 +48,15 @@ const CLI_ONLY: readonly OptionSpec[] = [
     arg: 'USER[@HOST]',
     default: DEFAULT_MONITOR_ACCOUNT,
     help: 'setup: the account the printed GRANTs are for',
+    file: false,
+  },
+  {
+    name: 'pool-user',
+    kind: 'string',
+    arg: 'USER@HOST',
+    repeatable: true,
+    defaultText: "--monitor-user's name at the --host and --peer addresses",
+    help: 'setup: an account pool on the other node logs in with (read-only GRANTs; repeatable)',
     file: false,
   },
   {
@@ -86,9 +95,11 @@ rolls back, so a stamp that would fail gives the same DOWN.
 
 setup connects with the same option files, so run it with an administrator's
 credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
-the --table database and keyed table when missing (never drops, alters or writes
-rows; a second run changes nothing) and prints, as SQL, the GRANT statements the
-monitor user needs on this server's flavour and version.
+the --table database and keyed table when missing, adds the failover state
+mirror's two nullable columns to a keyed table that lacks them (never drops or
+writes rows; a second run changes nothing) and prints, as SQL, the GRANT
+statements the monitor user needs on this server's flavour and version, and the
+read-only ones of the accounts pool on the other node logs in with.
 
 serve keeps its connections to both nodes open and answers HTTP health checks
 (as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
@@ -139,6 +150,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
   if (command === 'setup' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (command !== 'setup' && args.values.has('monitor-user')) usage('--monitor-user is for setup');
+  if (command !== 'setup' && args.values.has('pool-user')) usage('--pool-user is for setup');
   if (command === 'serve' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   const serveOnly = SERVE_ONLY.find((name) => args.values.has(name));
   if (command !== 'serve' && serveOnly !== undefined) usage(`--${serveOnly} is for serve`);
@@ -246,9 +258,10 @@ export async function runSetup(options: ResolvedOptions, startedAt: number, term
   // setup's own default: --timeout's is a probe's.
   const settings = checkSettings(options.has('timeout') ? options : withValue(options, 'timeout', SETUP_DEFAULT_TIMEOUT));
   const account = parseAccount(valueOf(options, 'monitor-user'));
+  const readers = poolAccounts(account, options.all('pool-user'), settings.local, settings.peer);
   const deadline = new Deadline(startedAt + settings.timeoutMs);
   try {
-    const report = await setUp(settings.local, settings.table, account, deadline);
+    const report = await setUp(settings.local, settings.table, account, deadline, readers);
     terminal.out(formatSetupReport(report, settings.table, account));
     return EXIT_OK;
   } catch (e) {
