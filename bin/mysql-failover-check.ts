@@ -3,6 +3,7 @@
  *   status (default)  the facts and the decision path in words (--json for scripts);
  *                     the same verdict the load balancer would get, without
  *                     stamping unless --stamp
+ *   pool              both nodes side by side: which would take traffic, and why
  *   setup             creates the heartbeat database/table if missing, prints the GRANTs
  *   serve             the resident mode: HTTP and agent-check listeners answering from
  *                     kept sessions (src/resident/)
@@ -19,6 +20,7 @@ import {
   readOptions,
   reportFailure,
   runOid,
+  runPool,
   runRecover,
   runServe,
   runSetup,
@@ -55,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command.name === 'setup') return await runSetup(options, startedAt, terminal);
     if (command.name === 'serve') return await runServe(options, terminal);
     if (command.name === 'recover') return await runRecover(options, command, startedAt, terminal);
+    if (command.name === 'pool') return await runPool(options, command, startedAt, terminal);
     return await runStatus(options, command, startedAt, terminal);
   } catch (e) {
     return reportFailure(terminal, e, command.json);

@@ -9,7 +9,7 @@ import type { Decision } from '../core/decide';
 import { parseArgs, type ParsedArgs } from '../config/argv';
 import { helpText } from '../config/help';
 import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
+import { COMMON_OPTIONS, PEER_NODE_OPTION, type OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
 import { logDecision } from '../io/log-file';
 import { probe } from '../probe/probe';
@@ -21,6 +21,9 @@ import { userInfo } from 'node:os';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../answers/agent';
 import { extendOids } from '../answers/oid';
 import { formatStatusText, statusJson, type StatusInput } from '../answers/status';
+import { formatPoolText, poolJson } from '../answers/pool';
+import { checkPool } from '../probe/pool';
+import { validateNodeName } from '../core/heartbeat';
 import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
 import { residentActions } from '../resident/actions';
@@ -35,7 +38,7 @@ export const EXIT_DOWN = 1;
 export const EXIT_USAGE = 2;
 
 const CLI_ONLY: readonly OptionSpec[] = [
-  { name: 'json', kind: 'boolean', help: 'status/oid: print JSON instead of text', file: false },
+  { name: 'json', kind: 'boolean', help: 'status/pool/oid: print JSON instead of text', file: false },
   {
     name: 'stamp',
     kind: 'boolean',
@@ -77,11 +80,13 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
     s.name === 'timeout' ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given` } : s,
   ),
+  PEER_NODE_OPTION,
   ...CLI_ONLY,
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
 ];
 
 const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision path (--json, --stamp)
+       ${TOOL} pool [--json]        both nodes side by side: which would take traffic, and why
        ${TOOL} setup [OPTIONS]      create the heartbeat table if missing, print the GRANTs
        ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
        ${TOOL} recover [--force]    let a node latched as failed take traffic again
@@ -92,6 +97,15 @@ with the same options and the same verdict; it never stamps the heartbeat
 unless --stamp is given (then it acts exactly like a load-balancer probe and
 writes --log-file). Without --stamp it tries the stamp in a transaction it
 rolls back, so a stamp that would fail gives the same DOWN.
+
+pool asks both nodes at once, each judged with the other as its peer, read-only
+(it never stamps, writes no state file): per node its address, whether it
+answers, version, server_id, read_only, heartbeat age, every replication
+channel, its failover state (the local one from --state-file, the peer's from
+its heartbeat row) and what its load balancer would be told now. It leads with
+whether both, one or none would take traffic, and flags replication from a
+server other than each other, --peer not being the replication source, and
+stopped replication. It answers within --timeout, even with a node frozen.
 
 setup connects with the same option files, so run it with an administrator's
 credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
@@ -114,7 +128,9 @@ itself (a fresh heartbeat, or replication running within --max-lag), unless
 --force. It records who ran it, and the next probe answers UP.`;
 
 const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
-or serve could not listen, or recover refused), 2 usage or configuration error.`;
+or serve could not listen, or recover refused), 2 usage or configuration error.
+pool: 0 both nodes would take traffic and nothing is flagged, 1 degraded (only one
+would, or something is flagged), 3 no node would (or pool could not find out), 2 usage.`;
 
 const SHORT_USAGE = `Try '${TOOL} --help'.`;
 
@@ -122,7 +138,7 @@ export type Command =
   | { name: 'help'; text: string }
   | { name: 'version'; text: string }
   | { name: 'oid'; extendName: string; json: boolean }
-  | { name: 'status' | 'setup' | 'serve' | 'recover'; args: ParsedArgs; json: boolean };
+  | { name: 'status' | 'setup' | 'serve' | 'recover' | 'pool'; args: ParsedArgs; json: boolean };
 
 function usage(message: string): never {
   throw new CheckError('USAGE', message);
@@ -142,9 +158,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length !== 1) usage('oid takes exactly one extend name, e.g. `oid mysql_failover`');
     return { name: 'oid', extendName: rest[0] as string, json };
   }
-  if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover') {
+  if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover' && command !== 'pool') {
     usage(`unknown command ${JSON.stringify(command)}`);
   }
+  if (command === 'pool' && args.values.get('stamp') === true) usage('pool never stamps: --stamp is for status');
+  if (command !== 'pool' && args.values.has(PEER_NODE_OPTION.name)) usage('--peer-node is for pool');
   if (command !== 'recover' && args.values.has('force')) usage('--force is for recover');
   if (command === 'recover' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
@@ -251,6 +269,32 @@ export async function runRecover(
   if (settings.logFile !== undefined) logTransitions(settings.logFile, TOOL, [t]);
   startJob(operatorJob(settings, outcome.events, outcome.state.verdict, TOOL));
   return EXIT_OK;
+}
+
+/** pool's exit statuses beside EXIT_USAGE (--help's footer). */
+export const EXIT_POOL_DEGRADED = 1;
+export const EXIT_POOL_NONE = 3;
+
+/** pool: both nodes side by side; exits 0 all good, 1 degraded, 3 none would take traffic (or not known). */
+export async function runPool(
+  options: ResolvedOptions,
+  command: { json: boolean },
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
+  try {
+    const settings = checkSettings(options);
+    const peerNode = options.get(PEER_NODE_OPTION.name);
+    const result = await checkPool(settings, { peerNode: peerNode === undefined ? undefined : validateNodeName(peerNode), startedAt });
+    if (command.json) terminal.json(poolJson(result), 2);
+    else terminal.out(formatPoolText(result));
+    if (result.summary.pool === 'none') return EXIT_POOL_NONE;
+    return result.summary.pool === 'both' && result.summary.flags.length === 0 ? EXIT_OK : EXIT_POOL_DEGRADED;
+  } catch (e) {
+    // Not knowing is reported as the worst case, never as a pair in service.
+    const code = reportFailure(terminal, e, command.json);
+    return code === EXIT_USAGE ? code : EXIT_POOL_NONE;
+  }
 }
 
 /** setup: what is missing is created, the GRANTs printed; a failure on the server exits 1. */

@@ -37,6 +37,11 @@ export interface ProbeOptions {
    * plugin, `status`). Ignored when settings.failover is undefined.
    */
   failover?: { mode: 'write' | 'read'; actor: Actor } | undefined;
+  /**
+   * Warn when --peer is not the source of any replication channel (by
+   * address; default on). `pool` turns it off: it tells by server_id.
+   */
+  peerSourceCheck?: boolean;
 }
 
 /**
@@ -179,7 +184,7 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   }
   const checked: Facts = { maintenance: false, local: local.facts, peer };
   let raw = decide(checked, s.thresholds);
-  if (s.peer?.host !== undefined && local.facts.ok) {
+  if (s.peer?.host !== undefined && local.facts.ok && opts.peerSourceCheck !== false) {
     const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
     if (warning !== undefined) raw.warnings.push(warning);
   }
