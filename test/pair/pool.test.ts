@@ -391,6 +391,35 @@ describe('pool on a real pair', () => {
     assert.equal(code, 3, 'pool exits 3 when no node would take traffic');
   });
 
+  test("the read-only GRANTs setup prints for pool's account are enough to judge the peer", async () => {
+    const admin = join(dir, 'admin-a.cnf');
+    writeFileSync(admin, `[client]\nuser=root\nsocket=${pair.a.socket}\n`, { mode: 0o600 });
+    const setup = await run('mysql-failover-check', [
+      'setup',
+      `--defaults-file=${admin}`,
+      `--table=${TABLE}`,
+      '--pool-user=mfc_pool@127.0.0.1',
+    ]);
+    assert.equal(setup.code, 0, setup.stderr);
+    const grants = setup.stdout.split('\n').filter((l) => l.startsWith('GRANT') && l.includes("'mfc_pool'"));
+    assert.deepEqual(grants, [
+      "GRANT SLAVE MONITOR ON *.* TO 'mfc_pool'@'127.0.0.1';",
+      "GRANT SELECT ON `mysql_failover`.`heartbeat` TO 'mfc_pool'@'127.0.0.1';",
+    ]);
+    await pair.sql('a', "CREATE USER IF NOT EXISTS 'mfc_pool'@'127.0.0.1' IDENTIFIED BY 'pool-pw-1'");
+    for (const g of grants) await pair.sql('a', g);
+    await pair.waitCaughtUp('b');
+    await lbProbe(optionFile('b'));
+    await pair.waitCaughtUp('a');
+    const { code, j } = await poolJson(optionFile('a', { 'peer-user': 'mfc_pool', 'peer-password': 'pool-pw-1' }));
+    assert.equal(code, 0, JSON.stringify(j.summary));
+    const peer = j.nodes[1] as Record<string, any>;
+    assert.equal(peer.verdict, 'UP');
+    assert.equal(peer.replicationError, null);
+    assert.equal(peer.channels[0].sourceServerId, 1);
+    assert.equal(peer.state.name, 'up');
+  });
+
   test('the original one-row table keeps no state: unknown for both', async () => {
     // Without a state file of its own, the local node's state comes from its row too.
     const file = nodeOptionFile(pair, 'a', dir, 'one-row', { table: 'status_example.lastcheck', timeout: String(TIMEOUT_S) });
