@@ -122,6 +122,7 @@ the other as its peer, read-only (see mysql-failover-check pool):
 Its perfdata per node: local_lag / peer_lag (per channel, _NAME for named
 ones), local_heartbeat_age / peer_heartbeat_age, local_reachable /
 peer_reachable; then nodes_up (0-2) and time.
+
 -h and -V exit with 3 (UNKNOWN), as monitoring-plugins' own plugins do.
 
 Example: ${TOOL} --defaults-file /etc/nagios/mysql-failover.cnf --peer db2 -w 5 -c 30`;

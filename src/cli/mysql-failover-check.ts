@@ -59,7 +59,7 @@ const CLI_ONLY: readonly OptionSpec[] = [
     arg: 'USER@HOST',
     repeatable: true,
     defaultText: "--monitor-user's name at the --host and --peer addresses",
-    help: 'setup: an account pool on the other node logs in with (read-only GRANTs; repeatable)',
+    help: 'setup: an account pool on the other node logs in with, for read-only GRANTs (repeatable)',
     file: false,
   },
   {

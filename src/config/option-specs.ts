@@ -159,7 +159,7 @@ export const PEER_NODE_OPTION: OptionSpec = {
   kind: 'string',
   arg: 'NAME',
   defaultText: "the peer's server_id",
-  help: "pool: the peer's row of a keyed heartbeat table (its --node)",
+  help: "pool: the peer's row of a keyed heartbeat table, as its own --node names it",
 };
 
 /**
