@@ -51,11 +51,6 @@ async function cli(args: string[]): Promise<BinResult> {
   return r;
 }
 
-async function gtidPos(node: NodeName): Promise<string> {
-  const [row] = await pair.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-  return String(row?.pos);
-}
-
 describe('mysql-failover-check on a real pair', () => {
   before(async () => {
     pair = await Pair.start({ name: 'cli' });
@@ -97,7 +92,7 @@ describe('mysql-failover-check on a real pair', () => {
   test('a second setup changes nothing: rows kept, no binlog event', async () => {
     await pair.sql('a', `INSERT INTO ${HEARTBEAT} (node, lastcheck) VALUES ('keep-me', 12345)`);
     await pair.waitCaughtUp('b');
-    const before = { a: await gtidPos('a'), b: await gtidPos('b') };
+    const before = { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') };
     for (const node of ['a', 'b'] as const) {
       const r = await cli(['setup', `--defaults-file=${adminFile(node)}`]);
       assert.equal(r.code, 0, r.stderr);
@@ -106,7 +101,7 @@ describe('mysql-failover-check on a real pair', () => {
       assert.match(r.stdout, /^-- nothing changed$/m);
       assert.match(r.stdout, /^GRANT SLAVE MONITOR ON \*\.\* TO 'mysql_failover'@'localhost';$/m);
     }
-    assert.deepEqual({ a: await gtidPos('a'), b: await gtidPos('b') }, before, 'setup wrote to the binlog');
+    assert.deepEqual({ a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') }, before, 'setup wrote to the binlog');
     for (const node of ['a', 'b'] as const) {
       const rows = await pair.sql(node, `SELECT node, lastcheck FROM ${HEARTBEAT}`);
       assert.deepEqual(
@@ -154,14 +149,18 @@ describe('mysql-failover-check on a real pair', () => {
         ],
       );
     }
-    const before = { a: await gtidPos('a'), b: await gtidPos('b') };
+    const before = { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') };
     for (const node of ['a', 'b'] as const) {
       const again = await cli(['setup', `--defaults-file=${adminFile(node)}`, `--table=${old}`]);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /^-- nothing changed$/m);
       assert.doesNotMatch(again.stdout, /added the failover state/);
     }
-    assert.deepEqual({ a: await gtidPos('a'), b: await gtidPos('b') }, before, 'the second setup wrote to the binlog');
+    assert.deepEqual(
+      { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') },
+      before,
+      'the second setup wrote to the binlog',
+    );
     await pair.sql('a', `DROP TABLE ${old}`);
     await pair.waitCaughtUp('b');
   });

@@ -79,11 +79,6 @@ async function rowsOf(node: NodeName): Promise<string> {
   return JSON.stringify({ heartbeat, original });
 }
 
-async function gtidPos(node: NodeName): Promise<string> {
-  const [row] = await pair.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-  return String(row?.pos);
-}
-
 describe('pool on a real pair', () => {
   before(async () => {
     pair = await Pair.start({ name: 'pool' });
@@ -207,7 +202,7 @@ describe('pool on a real pair', () => {
     const stateFile = join(dir, 'state-a.ini');
     const before = {
       rows: { a: await rowsOf('a'), b: await rowsOf('b') },
-      gtid: { a: await gtidPos('a'), b: await gtidPos('b') },
+      gtid: { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') },
       state: readFileSync(stateFile, 'utf8'),
       mtime: statSync(stateFile).mtimeMs,
     };
@@ -217,7 +212,7 @@ describe('pool on a real pair', () => {
     assert.equal((await plugin(a)).code, 0);
     const after = {
       rows: { a: await rowsOf('a'), b: await rowsOf('b') },
-      gtid: { a: await gtidPos('a'), b: await gtidPos('b') },
+      gtid: { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') },
       state: readFileSync(stateFile, 'utf8'),
       mtime: statSync(stateFile).mtimeMs,
     };

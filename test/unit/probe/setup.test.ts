@@ -11,8 +11,31 @@ import {
   poolAccounts,
   poolGrantStatements,
   tableShape,
+  type Account,
+  type SetupReport,
 } from '../../../src/probe/setup';
 import { CheckError } from '../../../src/core/errors';
+
+const MARIADB = detectFlavour('10.11.6-MariaDB');
+const TABLE = { database: 'mysql_failover', table: 'heartbeat' };
+
+/** A report of an existing keyed table on MariaDB, for `account`, where nothing changed; `over` says what did. */
+function report(account: Account, over: Partial<SetupReport> = {}): SetupReport {
+  return {
+    server: MARIADB,
+    serverId: 1,
+    databaseCreated: false,
+    tableCreated: false,
+    shape: 'keyed',
+    columnsAdded: [],
+    rows: 2,
+    privilege: monitorPrivilege(MARIADB),
+    grants: grantStatements(MARIADB, TABLE, account),
+    poolAccounts: [],
+    poolGrants: [],
+    ...over,
+  };
+}
 
 describe('setup: flavour and privileges', () => {
   test('flavour from @@version / @@version_comment', () => {
@@ -77,20 +100,9 @@ describe('setup: flavour and privileges', () => {
   });
 
   test('the report is an SQL script: comments, then the GRANTs', () => {
-    const server = detectFlavour('10.11.6-MariaDB');
-    const table = { database: 'mysql_failover', table: 'heartbeat' };
+    const table = TABLE;
     const account = parseAccount('mfc');
-    const base = {
-      server,
-      serverId: 1,
-      shape: 'keyed' as const,
-      rows: 0,
-      privilege: monitorPrivilege(server),
-      grants: grantStatements(server, table, account),
-      columnsAdded: [],
-      poolAccounts: [],
-      poolGrants: [],
-    };
+    const base = report(account, { rows: 0 });
     const first = formatSetupReport({ ...base, databaseCreated: true, tableCreated: true }, table, account);
     assert.match(first, /^-- database `mysql_failover`: created$/m);
     assert.match(first, /^-- table `mysql_failover`.`heartbeat`: created, keyed/m);
@@ -101,22 +113,9 @@ describe('setup: flavour and privileges', () => {
   });
 
   test('a keyed table that got the state columns says so, and that counts as a change', () => {
-    const server = detectFlavour('10.11.6-MariaDB');
-    const table = { database: 'mysql_failover', table: 'heartbeat' };
+    const table = TABLE;
     const account = parseAccount('mfc');
-    const r = {
-      server,
-      serverId: 1,
-      databaseCreated: false,
-      tableCreated: false,
-      shape: 'keyed' as const,
-      columnsAdded: ['state', 'state_since'],
-      rows: 2,
-      privilege: monitorPrivilege(server),
-      grants: grantStatements(server, table, account),
-      poolAccounts: [],
-      poolGrants: [],
-    };
+    const r = report(account, { columnsAdded: ['state', 'state_since'] });
     const text = formatSetupReport(r, table, account);
     assert.match(text, /^-- added the failover state mirror's columns state, state_since \(nullable; no row rewritten\)$/m);
     assert.doesNotMatch(text, /nothing changed/);
@@ -129,8 +128,8 @@ describe('setup: flavour and privileges', () => {
 });
 
 describe("setup: the other node's pool", () => {
-  const server = detectFlavour('10.11.6-MariaDB');
-  const table = { database: 'mysql_failover', table: 'heartbeat' };
+  const server = MARIADB;
+  const table = TABLE;
   const monitor = parseAccount('mfc@localhost');
 
   test('pool only reads here: replica status and SELECT, never INSERT or UPDATE', () => {
@@ -153,19 +152,7 @@ describe("setup: the other node's pool", () => {
 
   test("the report prints their GRANTs after the monitor's, or says how to name them", () => {
     const readers = [parseAccount('mfc@10.0.0.1'), parseAccount('mfc@10.0.0.2')];
-    const base = {
-      server,
-      serverId: 1,
-      databaseCreated: false,
-      tableCreated: false,
-      shape: 'keyed' as const,
-      columnsAdded: [],
-      rows: 2,
-      privilege: monitorPrivilege(server),
-      grants: grantStatements(server, table, monitor),
-      poolAccounts: readers,
-      poolGrants: readers.flatMap((a) => poolGrantStatements(server, table, a)),
-    };
+    const base = report(monitor, { poolAccounts: readers, poolGrants: readers.flatMap((a) => poolGrantStatements(server, table, a)) });
     const text = formatSetupReport(base, table, monitor);
     const grants = text.split('\n').filter((l) => l.startsWith('GRANT'));
     assert.equal(grants.length, 6);
