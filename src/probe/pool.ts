@@ -16,7 +16,7 @@ import { Deadline } from '../core/deadline';
 import { decide, isStale, type Decision, type FactError, type LocalFacts } from '../core/decide';
 import { DEFAULT_POLICY } from '../core/failover-state';
 import type { HeartbeatRead, TableName } from '../core/heartbeat';
-import { autoPeerSource, describeSources, isHostPort } from '../core/peer-source';
+import { describeSources } from '../core/peer-source';
 import {
   answerThroughMirror,
   connectionOf,
@@ -33,7 +33,7 @@ import {
 import type { CheckSettings } from '../config/settings';
 import { connect, describeEndpoint, type Endpoint } from '../io/mysql';
 import { factError, gatherLocal, type LocalGathered, type ReplicationRead } from './facts';
-import { peerSourceWarning } from './peer-target';
+import { autoPeer, peerSourceWarning } from './peer-target';
 import { ANSWER_MARGIN_MS, probe, type ProbeResult } from './probe';
 import { perCheckSessions, ROLE_LABEL, type NodeRole, type SessionSource } from './session-source';
 
@@ -152,17 +152,6 @@ async function readPeer(endpoint: Endpoint, s: CheckSettings, node: string | und
   }
 }
 
-/** --peer auto: the peer is the local node's replication source, known once the local node was read. */
-function autoEndpoint(s: CheckSettings, local: ProbeResult): Endpoint | FactError {
-  const facts = local.facts?.local;
-  if (facts === undefined || !facts.ok)
-    return { code: 'PEER_UNRESOLVED', message: '--peer auto: the local server could not be asked for its source' };
-  if (facts.replicationError !== undefined) return { code: 'PEER_UNRESOLVED', message: `--peer auto: ${facts.replicationError.message}` };
-  const source = autoPeerSource(facts.channels, s.thresholds.channel);
-  if (!isHostPort(source)) return source;
-  return { host: source.host, port: source.port, user: s.peerAuto?.user, password: s.peerAuto?.password };
-}
-
 function unresolvedPeer(why: FactError): PeerRead {
   return { endpoint: undefined, gathered: { facts: { ok: false, error: why } }, login: why };
 }
@@ -194,7 +183,7 @@ function localNode(s: CheckSettings, r: ProbeResult, login: FactError | undefine
     connection: connectionOf(login),
     error,
     heartbeat: r.heartbeat,
-    facts: facts !== undefined && (facts.ok || facts.error.code !== 'MAINTENANCE') ? facts : undefined,
+    facts,
     state,
     decision,
     raw: r.raw,
@@ -294,7 +283,8 @@ export async function checkPool(s: CheckSettings, opts: PoolOptions = {}): Promi
   let peerRead: PeerRead;
   if (peerRun !== undefined) peerRead = await peerRun;
   else {
-    const target = autoEndpoint(s, localResult);
+    // --peer auto: the local node's replication source, known once the local node was read.
+    const target = autoPeer(s, { facts: localResult.facts?.local ?? { ok: false, error: noAnswer(ROLE_LABEL.local) } });
     peerRead = 'code' in target ? unresolvedPeer(target) : await readPeer(target, s, opts.peerNode, deadline);
   }
   const localLogin = loginError(record, ROLE_LABEL.local);
