@@ -9,7 +9,7 @@
  *                     kept sessions (src/resident/)
  *   recover           ends a failover latch (state failed) once the node caught up
  *   oid NAME          numeric OIDs of an snmpd `extend NAME`
- * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed, 2 usage.
+ * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed (pool: degraded; 3 none), 2 usage.
  * The commands are in src/cli/mysql-failover-check.ts.
  */
 import { processStart } from '../src/cli/executable';
