@@ -3,13 +3,15 @@
  *   status (default)  the facts and the decision path in words (--json for scripts);
  *                     the same verdict the load balancer would get, without
  *                     stamping unless --stamp
+ *   pool              both nodes side by side: which would take traffic, and why
  *   setup             creates the heartbeat database/table if missing, prints the GRANTs
  *   serve             the resident mode: HTTP and agent-check listeners answering from
  *                     kept sessions (src/resident/)
  *   recover           ends a failover latch (state failed) once the node caught up
  *   oid NAME          numeric OIDs of an snmpd `extend NAME`
+ *   pool              both nodes side by side: which would take traffic, and why
  *   demo              the job, live, on a throwaway MariaDB pair (--step, --keep, --stop)
- * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed, 2 usage.
+ * Exit: 0 ok/UP (serve: stopped by SIGTERM/SIGINT), 1 DOWN or failed (pool: degraded; 3 none), 2 usage.
  * The commands are in src/cli/mysql-failover-check.ts.
  */
 import { processStart } from '../src/cli/executable';

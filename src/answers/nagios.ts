@@ -351,7 +351,8 @@ export function evaluate(input: PluginInput, t: PluginThresholds): PluginReport 
   );
 }
 
-function finish(
+/** The report from its parts: the worst problem decides the state; problems lead the summary, worst first. */
+export function finish(
   problems: Problem[],
   details: string[],
   perfdata: Perfdatum[],

@@ -8,12 +8,23 @@ import { CheckError, toCheckError } from '../core/errors';
 import { parseArgs, type ParsedArgs } from '../config/argv';
 import { helpText } from '../config/help';
 import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
-import { checkSettings, optionSecrets } from '../config/settings';
+import { COMMON_OPTIONS, PEER_NODE_OPTION, type OptionSpec } from '../config/option-specs';
+import { checkSettings, optionSecrets, type CheckSettings } from '../config/settings';
 import { appendLogLine } from '../io/log-file';
 import { probe } from '../probe/probe';
 import { describeState } from '../core/failover-state';
-import { EXIT_CODE, evaluate, formatOutput, parseTimeoutOption, unknownOutput, type PluginThresholds } from '../answers/nagios';
+import {
+  EXIT_CODE,
+  evaluate,
+  formatOutput,
+  parseTimeoutOption,
+  unknownOutput,
+  type PluginReport,
+  type PluginThresholds,
+} from '../answers/nagios';
+import { evaluatePool } from '../answers/nagios-pool';
+import { validateNodeName } from '../core/heartbeat';
+import { checkPool } from '../probe/pool';
 import { parseRange, type Range } from '../answers/range';
 import { VERSION } from './executable';
 import type { Terminal } from './terminal';
@@ -37,6 +48,12 @@ const PLUGIN_ONLY: readonly OptionSpec[] = [
     help: 'heartbeat age (seconds) range: CRITICAL outside it (default: not checked)',
   },
   { name: 'verbose', short: 'v', kind: 'boolean', help: 'add detail lines: channels, last errors, the decision path', file: false },
+  {
+    name: 'pool',
+    kind: 'boolean',
+    help: 'one service for the pair: both nodes, each with the other as its peer (needs --peer)',
+    file: false,
+  },
 ];
 
 /** The common options with the plugin's -t, and the plugin's own before -h/-V. */
@@ -52,13 +69,14 @@ export const PLUGIN_OPTIONS: readonly OptionSpec[] = [
         }
       : s,
   ),
+  PEER_NODE_OPTION,
   ...PLUGIN_ONLY,
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
 ];
 
 export const SHORT_USAGE = [
   `Usage: ${TOOL} [-H HOST] [-P PORT] [-S SOCKET] [--peer HOST[:PORT]] [-w RANGE] [-c RANGE]`,
-  `       [--heartbeat-warning RANGE] [--heartbeat-critical RANGE] [--channel NAME] [-t SECONDS[:STATE]] [-v]`,
+  `       [--heartbeat-warning RANGE] [--heartbeat-critical RANGE] [--channel NAME] [-t SECONDS[:STATE]] [-v] [--pool]`,
   `       [--defaults-file PATH] [OTHER OPTIONS]`,
   `Try '${TOOL} --help' for all options.`,
 ];
@@ -92,11 +110,25 @@ outside START..END, both ends included):
 
 Performance data: lag (s) per channel ('lag', or 'lag_NAME' for named
 channels), heartbeat_age (s), peer_reachable (0/1, with --peer), time (s).
+
+--pool: one service for the pair. Both nodes are checked at once, each with
+the other as its peer, read-only (see mysql-failover-check pool):
+  OK        both nodes would take traffic
+  WARNING   only one would (no redundancy); --peer is not the replication
+            source; lag or heartbeat age outside -w / --heartbeat-warning
+  CRITICAL  no node would; the nodes replicate from something other than
+            each other, or replication stopped on a node; lag or heartbeat
+            age outside -c / --heartbeat-critical
+Its perfdata per node: local_lag / peer_lag (per channel, _NAME for named
+ones), local_heartbeat_age / peer_heartbeat_age, local_reachable /
+peer_reachable; then nodes_up (0-2) and time.
+
 -h and -V exit with 3 (UNKNOWN), as monitoring-plugins' own plugins do.
 
 Example: ${TOOL} --defaults-file /etc/nagios/mysql-failover.cnf --peer db2 -w 5 -c 30`;
 
-export type PluginCommand = { name: 'help' | 'version'; text: string } | { name: 'check'; args: ParsedArgs; verbose: boolean };
+export type PluginCommand =
+  { name: 'help' | 'version'; text: string } | { name: 'check'; args: ParsedArgs; verbose: boolean; pool?: boolean };
 
 /** The command line; throws CheckError('USAGE'), which the plugin answers UNKNOWN with the short usage. */
 export function parsePluginCommandLine(argv: readonly string[]): PluginCommand {
@@ -104,7 +136,9 @@ export function parsePluginCommandLine(argv: readonly string[]): PluginCommand {
   if (args.values.get('help') === true) return { name: 'help', text: helpText(USAGE, PLUGIN_OPTIONS, FOOTER) };
   if (args.values.get('version') === true) return { name: 'version', text: `${TOOL} ${VERSION}\n` };
   if (args.positionals.length > 0) throw new CheckError('USAGE', `unexpected argument ${JSON.stringify(args.positionals[0])}`);
-  return { name: 'check', args, verbose: args.values.get('verbose') === true };
+  const pool = args.values.get('pool') === true;
+  if (!pool && args.values.has(PEER_NODE_OPTION.name)) throw new CheckError('USAGE', '--peer-node is for --pool');
+  return { name: 'check', args, verbose: args.values.get('verbose') === true, pool };
 }
 
 /** UNKNOWN for a failure before any check ran; a usage error comes with the short usage. */
@@ -120,7 +154,11 @@ function optionalRange(o: ResolvedOptions, name: string, label: string): Range |
 }
 
 /** The plugin run: option files, thresholds, the read-only probe, the report, the log line; returns the exit status. */
-export async function runPlugin(command: { args: ParsedArgs; verbose: boolean }, startedAt: number, terminal: Terminal): Promise<number> {
+export async function runPlugin(
+  command: { args: ParsedArgs; verbose: boolean; pool?: boolean },
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
   const o = resolveOptions(command.args, PLUGIN_OPTIONS);
   terminal.scrub(optionSecrets(o));
   const timeout = parseTimeoutOption(valueOf(o, 'timeout'));
@@ -135,6 +173,11 @@ export async function runPlugin(command: { args: ParsedArgs; verbose: boolean },
   const settings = checkSettings(withValue(o, 'timeout', timeout.seconds));
   const t: PluginThresholds = { ...thresholds, channel: settings.thresholds.channel, timeoutSeconds: settings.timeoutMs / 1000 };
 
+  if (command.pool === true) {
+    const peerNode = o.get(PEER_NODE_OPTION.name);
+    const pool = await checkPool(settings, { peerNode: peerNode === undefined ? undefined : validateNodeName(peerNode), startedAt });
+    return answer(evaluatePool(pool, t), command.verbose, o, logOf(settings, `pool-${pool.summary.pool}`, startedAt), terminal);
+  }
   const result = await probe(
     settings,
     { stamp: false, trialStamp: true, alwaysReadReplication: true, failover: { mode: 'read', actor: 'probe' } },
@@ -145,23 +188,33 @@ export async function runPlugin(command: { args: ParsedArgs; verbose: boolean },
   const failoverState = state === undefined || policy === undefined ? undefined : describeState(state, policy, Date.now());
   const report = evaluate({ ...result, failoverState }, t);
   for (const note of result.failover?.notes ?? []) report.details.push(`state file: ${note}`);
-  if (command.verbose) {
+  return answer(report, command.verbose, o, logOf(settings, result.timedOut ? 'timeout' : result.decision.reason, startedAt), terminal);
+}
+
+interface LogLine {
+  file: string;
+  secrets: string[];
+  reason: string;
+  startedAt: number;
+}
+
+function logOf(settings: CheckSettings, reason: string, startedAt: number): LogLine | undefined {
+  return settings.logFile === undefined ? undefined : { file: settings.logFile, secrets: settings.secrets, reason, startedAt };
+}
+
+/** The report on stdout (with -v, the option files read), the --log-file line; returns the exit status. */
+function answer(report: PluginReport, verbose: boolean, o: ResolvedOptions, log: LogLine | undefined, terminal: Terminal): number {
+  if (verbose) {
     report.details.push(
       `option files read: ${o.filesRead.length > 0 ? o.filesRead.join(', ') : 'none'}`,
       ...o.warnings.map((w) => `option file warning: ${w}`),
     );
   }
-  terminal.out(formatOutput(report, command.verbose));
-  if (settings.logFile !== undefined) {
-    const fields = {
-      tool: TOOL,
-      verdict: report.state,
-      reason: result.timedOut ? 'timeout' : result.decision.reason,
-      detail: report.summary,
-      elapsedMs: Date.now() - startedAt,
-    };
+  terminal.out(formatOutput(report, verbose));
+  if (log !== undefined) {
+    const fields = { tool: TOOL, verdict: report.state, reason: log.reason, detail: report.summary, elapsedMs: Date.now() - log.startedAt };
     // A log that cannot be written must not change the answer.
-    appendLogLine(settings.logFile, fields, settings.secrets);
+    appendLogLine(log.file, fields, log.secrets);
   }
   return EXIT_CODE[report.state];
 }

@@ -8,7 +8,7 @@ import { Deadline } from '../core/deadline';
 import { parseArgs, type ParsedArgs } from '../config/argv';
 import { helpText } from '../config/help';
 import { resolveOptions, valueOf, withValue, type ResolvedOptions } from '../config/option-merge';
-import { COMMON_OPTIONS, type OptionSpec } from '../config/option-specs';
+import { COMMON_OPTIONS, PEER_NODE_OPTION, type OptionSpec } from '../config/option-specs';
 import { checkSettings, optionSecrets } from '../config/settings';
 import { logDecision, logFileProblem } from '../io/log-file';
 import { probe } from '../probe/probe';
@@ -20,12 +20,15 @@ import { userInfo } from 'node:os';
 import { AGENT_MAINTENANCE_OPTION, parseMaintenanceState } from '../answers/agent';
 import { extendOids } from '../answers/oid';
 import { formatStatusText, statusJson, type StatusInput } from '../answers/status';
+import { formatPoolText, poolJson } from '../answers/pool';
+import { checkPool } from '../probe/pool';
+import { validateNodeName } from '../core/heartbeat';
 import { CACHE_OPTION, parseCacheMs } from '../resident/engine';
 import { parseListenAddress, serve, type ListenAddress } from '../resident/serve';
 import { describeReload } from '../resident/reload';
 import { INTERVAL_OPTION, parseIntervalMs } from '../resident/watcher';
 import { VERSION } from './executable';
-import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
+import { DEFAULT_MONITOR_ACCOUNT, formatSetupReport, parseAccount, poolAccounts, setUp, SETUP_DEFAULT_TIMEOUT } from '../probe/setup';
 import type { Terminal } from './terminal';
 import type { DemoCommand } from './demo';
 
@@ -42,7 +45,7 @@ export const EXIT_DOWN = 1;
 export const EXIT_USAGE = 2;
 
 const CLI_ONLY: readonly OptionSpec[] = [
-  { name: 'json', kind: 'boolean', help: 'status/oid: print JSON instead of text', file: false },
+  { name: 'json', kind: 'boolean', help: 'status/pool/oid: print JSON instead of text', file: false },
   {
     name: 'stamp',
     kind: 'boolean',
@@ -55,6 +58,15 @@ const CLI_ONLY: readonly OptionSpec[] = [
     arg: 'USER[@HOST]',
     default: DEFAULT_MONITOR_ACCOUNT,
     help: 'setup: the account the printed GRANTs are for',
+    file: false,
+  },
+  {
+    name: 'pool-user',
+    kind: 'string',
+    arg: 'USER@HOST',
+    repeatable: true,
+    defaultText: "--monitor-user's name at the --host and --peer addresses",
+    help: 'setup: an account pool on the other node logs in with, for read-only GRANTs (repeatable)',
     file: false,
   },
   {
@@ -78,11 +90,13 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS.filter((s) => s.name !== 'help' && s.name !== 'version').map((s) =>
     s.name === 'timeout' ? { ...s, help: `give up after this many seconds; setup: ${SETUP_DEFAULT_TIMEOUT} unless given` } : s,
   ),
+  PEER_NODE_OPTION,
   ...CLI_ONLY,
   ...COMMON_OPTIONS.filter((s) => s.name === 'help' || s.name === 'version'),
 ];
 
 const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision path (--json, --stamp)
+       ${TOOL} pool [--json]        both nodes side by side: which would take traffic, and why
        ${TOOL} setup [OPTIONS]      create the heartbeat table if missing, print the GRANTs
        ${TOOL} serve [OPTIONS]      stay resident, answer probes (--http, --agent)
        ${TOOL} recover [--force]    let a node latched as failed take traffic again
@@ -96,11 +110,22 @@ unless --stamp is given (then it acts exactly like a load-balancer probe and
 writes --log-file). Without --stamp it tries the stamp in a transaction it
 rolls back, so a stamp that would fail gives the same DOWN.
 
+pool asks both nodes at once, each judged with the other as its peer, read-only
+(it never stamps, writes no state file): per node its address, whether it
+answers, version, server_id, read_only, heartbeat age, every replication
+channel, its failover state (the local one from --state-file, the peer's from
+its heartbeat row) and what its load balancer would be told now. It leads with
+whether both, one or none would take traffic, and flags replication from a
+server other than each other, --peer not being the replication source, and
+stopped replication. It answers within --timeout, even with a node frozen.
+
 setup connects with the same option files, so run it with an administrator's
 credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
-the --table database and keyed table when missing (never drops, alters or writes
-rows; a second run changes nothing) and prints, as SQL, the GRANT statements the
-monitor user needs on this server's flavour and version.
+the --table database and keyed table when missing, adds the failover state
+mirror's two nullable columns to a keyed table that lacks them (never drops or
+writes rows; a second run changes nothing) and prints, as SQL, the GRANT
+statements the monitor user needs on this server's flavour and version, and the
+read-only ones of the accounts pool on the other node logs in with.
 
 serve keeps its connections to both nodes open and answers HTTP health checks
 (as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
@@ -128,7 +153,9 @@ directory, also on Ctrl-C or an error.`;
 const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
 or serve could not listen, or recover refused, or a demo answer was not what its
 step expects), 2 usage or configuration error (demo: also MariaDB missing and not
-root; the command to install it is printed).`;
+root; the command to install it is printed).
+pool: 0 both nodes would take traffic and nothing is flagged, 1 degraded (only one
+would, or something is flagged), 3 no node would (or pool could not find out), 2 usage.`;
 
 const SHORT_USAGE = `Try '${TOOL} --help'.`;
 
@@ -137,7 +164,7 @@ export type Command =
   | { name: 'version'; text: string }
   | { name: 'oid'; extendName: string; json: boolean }
   | ({ name: 'demo'; json: false } & DemoCommand)
-  | { name: 'status' | 'setup' | 'serve' | 'recover'; args: ParsedArgs; json: boolean };
+  | { name: 'status' | 'setup' | 'serve' | 'recover' | 'pool'; args: ParsedArgs; json: boolean };
 
 function usage(message: string): never {
   throw new CheckError('USAGE', message);
@@ -160,14 +187,17 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const demoOnly = DEMO_ONLY.find((name) => args.values.has(name));
   if (command === 'demo') return demoCommand(args, rest);
   if (demoOnly !== undefined) usage(`--${demoOnly} is for demo`);
-  if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover') {
+  if (command !== 'status' && command !== 'setup' && command !== 'serve' && command !== 'recover' && command !== 'pool') {
     usage(`unknown command ${JSON.stringify(command)}`);
   }
+  if (command === 'pool' && args.values.get('stamp') === true) usage('pool never stamps: --stamp is for status');
+  if (command !== 'pool' && args.values.has(PEER_NODE_OPTION.name)) usage('--peer-node is for pool');
   if (command !== 'recover' && args.values.has('force')) usage('--force is for recover');
   if (command === 'recover' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (rest.length > 0) usage(`unexpected argument ${JSON.stringify(rest[0])}`);
   if (command === 'setup' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   if (command !== 'setup' && args.values.has('monitor-user')) usage('--monitor-user is for setup');
+  if (command !== 'setup' && args.values.has('pool-user')) usage('--pool-user is for setup');
   if (command === 'serve' && (json || args.values.get('stamp') === true)) usage('--json and --stamp are for status');
   const serveOnly = SERVE_ONLY.find((name) => args.values.has(name));
   if (command !== 'serve' && serveOnly !== undefined) usage(`--${serveOnly} is for serve`);
@@ -293,14 +323,41 @@ export async function runRecover(
   return EXIT_OK;
 }
 
+/** pool's exit statuses beside EXIT_USAGE (--help's footer). */
+export const EXIT_POOL_DEGRADED = 1;
+export const EXIT_POOL_NONE = 3;
+
+/** pool: both nodes side by side; exits 0 all good, 1 degraded, 3 none would take traffic (or not known). */
+export async function runPool(
+  options: ResolvedOptions,
+  command: { json: boolean },
+  startedAt: number,
+  terminal: Terminal,
+): Promise<number> {
+  try {
+    const settings = checkSettings(options);
+    const peerNode = options.get(PEER_NODE_OPTION.name);
+    const result = await checkPool(settings, { peerNode: peerNode === undefined ? undefined : validateNodeName(peerNode), startedAt });
+    if (command.json) terminal.json(poolJson(result), 2);
+    else terminal.out(formatPoolText(result));
+    if (result.summary.pool === 'none') return EXIT_POOL_NONE;
+    return result.summary.pool === 'both' && result.summary.flags.length === 0 ? EXIT_OK : EXIT_POOL_DEGRADED;
+  } catch (e) {
+    // Not knowing is reported as the worst case, never as a pair in service.
+    const code = reportFailure(terminal, e, command.json);
+    return code === EXIT_USAGE ? code : EXIT_POOL_NONE;
+  }
+}
+
 /** setup: what is missing is created, the GRANTs printed; a failure on the server exits 1. */
 export async function runSetup(options: ResolvedOptions, startedAt: number, terminal: Terminal): Promise<number> {
   // setup's own default: --timeout's is a probe's.
   const settings = checkSettings(options.has('timeout') ? options : withValue(options, 'timeout', SETUP_DEFAULT_TIMEOUT));
   const account = parseAccount(valueOf(options, 'monitor-user'));
+  const readers = poolAccounts(account, options.all('pool-user'), settings.local, settings.peer);
   const deadline = new Deadline(startedAt + settings.timeoutMs);
   try {
-    const report = await setUp(settings.local, settings.table, account, deadline);
+    const report = await setUp(settings.local, settings.table, account, deadline, readers);
     terminal.out(formatSetupReport(report, settings.table, account));
     return EXIT_OK;
   } catch (e) {
@@ -373,5 +430,6 @@ export async function runCommand(
   if (command.name === 'setup') return runSetup(options, startedAt, terminal);
   if (command.name === 'serve') return runServe(options, command.args, terminal);
   if (command.name === 'recover') return runRecover(options, command, startedAt, terminal);
+  if (command.name === 'pool') return runPool(options, command, startedAt, terminal);
   return runStatus(options, command, startedAt, terminal);
 }

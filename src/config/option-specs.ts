@@ -176,6 +176,18 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = (
 ).map((spec) => (spec.group !== undefined || OWN_IN_HELP.has(spec.name) ? spec : { ...spec, group: 'common' as const }));
 
 /**
+ * The peer's own row of a keyed heartbeat table: `pool` and the plugin's
+ * --pool read the peer as its own probe reads itself (docs/pool.md).
+ */
+export const PEER_NODE_OPTION: OptionSpec = {
+  name: 'peer-node',
+  kind: 'string',
+  arg: 'NAME',
+  defaultText: "the peer's server_id",
+  help: "pool: the peer's row of a keyed heartbeat table, as its own --node names it",
+};
+
+/**
  * Keys that other executables accept in the shared [mysql-failover-check]
  * group: not an error in this one's, only unused. An executable with its own
  * options adds their long names here.
@@ -188,4 +200,6 @@ export const OTHER_FILE_KEYS: ReadonlySet<string> = new Set<string>([
   'heartbeat-critical',
   // mysql-failover-http / agent
   'agent-maintenance',
+  // mysql-failover-check pool, check_mysql_failover --pool
+  PEER_NODE_OPTION.name,
 ]);

@@ -274,6 +274,23 @@ export function afterStampFailure(decision: Decision, error: FactError): Decisio
   };
 }
 
+/**
+ * The decision the load balancer is told once a failover state in `state`
+ * answered `answer` for the raw decision (src/core/failover-state.ts
+ * evaluate): the raw one itself when the state changed nothing.
+ */
+export function withStateAnswer(raw: Decision, answer: { verdict: Verdict; reason: string; detail: string }, state: string): Decision {
+  if (answer.verdict === raw.verdict && answer.reason === raw.reason && answer.detail === raw.detail) return raw;
+  return {
+    verdict: answer.verdict,
+    reason: answer.reason as Reason,
+    detail: answer.detail,
+    stamp: answer.verdict === 'UP' && raw.stamp,
+    steps: [...raw.steps, `failover state ${state}: ${answer.detail}`, `=> ${answer.verdict} (${answer.reason})`],
+    warnings: raw.warnings,
+  };
+}
+
 /** Anything unexpected (bad configuration, an exception) is a DOWN verdict, never a crash. */
 export function errorDecision(error: FactError): Decision {
   return {

@@ -9,6 +9,11 @@
  *   that are both probed never overwrite each other's stamp through
  *   replication.
  * Which one a table is follows from its columns: a `node` column means keyed.
+ *
+ * The keyed table may also carry the failover state mirror (docs/pool.md):
+ * `state` and `state_since`, where each node's probes copy their failover
+ * state into their own row, so that the other node's `pool` can see it. The
+ * one-row table is shared by both nodes and never carries one.
  */
 import { CheckError } from './errors';
 import type { Heartbeat } from './decide';
@@ -59,15 +64,28 @@ export function validateNodeName(name: string): string {
 export const MAX_HEARTBEAT_ROWS = 64;
 
 /**
- * One statement reads the server's clock, its version and identity, and every
- * heartbeat row. The LEFT JOIN from a one-row derived table returns one row
- * even when the heartbeat table is empty, so the clock and version always come back.
+ * One statement reads the server's clock, its version, identity and
+ * read_only, and every heartbeat row. The LEFT JOIN from a one-row derived
+ * table returns one row even when the heartbeat table is empty, so the clock
+ * and version always come back; `h.*` tells which columns the table has.
  */
 export function readHeartbeatSql(t: TableName): string {
   return (
-    'SELECT UNIX_TIMESTAMP() AS mfc_now, @@version AS mfc_version, @@server_id AS mfc_server_id, h.* ' +
+    'SELECT UNIX_TIMESTAMP() AS mfc_now, @@version AS mfc_version, @@server_id AS mfc_server_id, @@read_only AS mfc_read_only, h.* ' +
     `FROM (SELECT 1 AS mfc_one) AS d LEFT JOIN ${quoteTable(t)} AS h ON 1 = 1 LIMIT ${MAX_HEARTBEAT_ROWS}`
   );
+}
+
+/** The failover state mirror's columns, in the keyed table only. */
+export const STATE_COLUMN = 'state';
+export const STATE_SINCE_COLUMN = 'state_since';
+
+/** What a node's row says of its failover state (docs/pool.md, "The state mirror"). */
+export interface StateMirror {
+  /** A state name (src/core/failover-state.ts STATE_NAMES); null: the node keeps no failover state, or has no row. */
+  state: string | null;
+  /** When the node entered that state: epoch seconds, like lastcheck. */
+  since: number | null;
 }
 
 export interface HeartbeatRead {
@@ -78,6 +96,10 @@ export interface HeartbeatRead {
   /** The node name the keyed row is looked up and stamped under. */
   node: string;
   heartbeat: Heartbeat;
+  /** @@read_only; undefined when the server did not say (an older read, a proxy). */
+  readOnly?: boolean | undefined;
+  /** The row's mirrored failover state; undefined when the table has no state column (the one-row table never has). */
+  mirror?: StateMirror | undefined;
 }
 
 function num(value: unknown): number | null {
@@ -106,6 +128,7 @@ export function interpretHeartbeatRows(rows: readonly Record<string, unknown>[],
   }
   const keyed = Object.prototype.hasOwnProperty.call(first, 'node');
   const name = node ?? String(serverId);
+  const readOnly = readOnlyOf(first['mfc_read_only']);
 
   // With the LEFT JOIN an empty table yields one row whose columns are all NULL.
   let stamps: unknown[];
@@ -129,7 +152,33 @@ export function interpretHeartbeatRows(rows: readonly Record<string, unknown>[],
       heartbeat = age < 0 ? { state: 'future', age } : { state: 'ok', age };
     }
   }
-  return { now, version, serverId, keyed, node: name, heartbeat };
+  const read: HeartbeatRead = { now, version, serverId, keyed, node: name, heartbeat };
+  if (readOnly !== undefined) read.readOnly = readOnly;
+  if (keyed && Object.prototype.hasOwnProperty.call(first, STATE_COLUMN)) {
+    const row = rows.find((r) => r['node'] !== null && String(r['node']) === name);
+    read.mirror = mirrorOf(row);
+  }
+  return read;
+}
+
+function readOnlyOf(value: unknown): boolean | undefined {
+  const n = num(value);
+  return n === null ? undefined : n !== 0;
+}
+
+function mirrorOf(row: Record<string, unknown> | undefined): StateMirror {
+  const state = row?.[STATE_COLUMN];
+  const text = state === null || state === undefined ? '' : Buffer.isBuffer(state) ? state.toString('utf8') : String(state);
+  return { state: text === '' ? null : text, since: num(row?.[STATE_SINCE_COLUMN]) };
+}
+
+/** The mirror of a failover state that began at `sinceMs` (epoch ms): whole seconds, as lastcheck has them. */
+export function stateMirror(state: string | null, sinceMs: number | null): StateMirror {
+  return state === null || sinceMs === null ? { state: null, since: null } : { state, since: Math.floor(sinceMs / 1000) };
+}
+
+export function sameMirror(a: StateMirror | undefined, b: StateMirror): boolean {
+  return a !== undefined && a.state === b.state && a.since === b.since;
 }
 
 /**
@@ -163,7 +212,20 @@ export function stampSessionSql(seconds: number): string {
   return `SET SESSION autocommit = 1, lock_wait_timeout = ${s}, innodb_lock_wait_timeout = ${s}`;
 }
 
-export function stampSql(t: TableName, keyed: boolean, node: string): { sql: string; params: unknown[] } {
+/**
+ * The stamp. With `mirror` (a keyed table that has the state columns) the
+ * same statement records the node's failover state, so the stamp costs no
+ * second write.
+ */
+export function stampSql(t: TableName, keyed: boolean, node: string, mirror?: StateMirror): { sql: string; params: unknown[] } {
+  if (keyed && mirror !== undefined) {
+    return {
+      sql:
+        `INSERT INTO ${quoteTable(t)} (node, lastcheck, ${STATE_COLUMN}, ${STATE_SINCE_COLUMN}) VALUES (?, UNIX_TIMESTAMP(), ?, ?) ` +
+        `ON DUPLICATE KEY UPDATE lastcheck = UNIX_TIMESTAMP(), ${STATE_COLUMN} = ?, ${STATE_SINCE_COLUMN} = ?`,
+      params: [node, mirror.state, mirror.since, mirror.state, mirror.since],
+    };
+  }
   if (keyed) {
     return {
       sql:
@@ -198,18 +260,57 @@ export function trialStampSql(t: TableName, keyed: boolean, node: string): { sql
   return { sql: `UPDATE ${quoteTable(t)} SET lastcheck = lastcheck`, params: [] };
 }
 
+/**
+ * Records the failover state without a stamp (a transition to a DOWN state,
+ * which never stamps). A node without a row gets one with a NULL stamp,
+ * which reads as stale like a missing row. `node` null: the row of the
+ * server's server_id (the probe in maintenance has read nothing).
+ */
+export function mirrorStateSql(t: TableName, node: string | null, mirror: StateMirror): { sql: string; params: unknown[] } {
+  return {
+    sql:
+      `INSERT INTO ${quoteTable(t)} (node, lastcheck, ${STATE_COLUMN}, ${STATE_SINCE_COLUMN}) VALUES (COALESCE(?, @@server_id), NULL, ?, ?) ` +
+      `ON DUPLICATE KEY UPDATE ${STATE_COLUMN} = ?, ${STATE_SINCE_COLUMN} = ?`,
+    params: [node, mirror.state, mirror.since, mirror.state, mirror.since],
+  };
+}
+
 /** The original schema with no row yet: the stamp inserts the one row. */
 export function insertFirstRowSql(t: TableName): string {
   return `INSERT INTO ${quoteTable(t)} (lastcheck) VALUES (UNIX_TIMESTAMP())`;
 }
 
-/** The keyed table `setup` creates. */
+/** The state mirror's column definitions, as `setup` creates or adds them. */
+const STATE_COLUMN_DEFINITIONS: Readonly<Record<string, string>> = {
+  [STATE_COLUMN]: `${STATE_COLUMN} VARCHAR(16) NULL`,
+  [STATE_SINCE_COLUMN]: `${STATE_SINCE_COLUMN} BIGINT NULL`,
+};
+
+/** The keyed table `setup` creates, with the state mirror. */
 export function createKeyedTableSql(t: TableName): string[] {
   return [
     `CREATE DATABASE IF NOT EXISTS \`${t.database}\``,
     `CREATE TABLE IF NOT EXISTS ${quoteTable(t)} (` +
       'node VARCHAR(64) NOT NULL PRIMARY KEY, ' +
-      'lastcheck BIGINT NULL' +
+      'lastcheck BIGINT NULL, ' +
+      Object.values(STATE_COLUMN_DEFINITIONS).join(', ') +
       ') ENGINE=InnoDB',
   ];
+}
+
+/** The state mirror's columns a keyed table lacks (by its column names, any case). */
+export function missingStateColumns(columns: readonly string[]): string[] {
+  const have = new Set(columns.map((c) => c.toLowerCase()));
+  return Object.keys(STATE_COLUMN_DEFINITIONS).filter((c) => !have.has(c));
+}
+
+/**
+ * Adds the missing state columns to an existing keyed table: nullable, at
+ * the end, no row rewritten (an instant ALTER on MariaDB >= 10.3 and MySQL
+ * >= 8.0.12). `ifNotExists` (MariaDB only) keeps two nodes set up at the same
+ * moment from breaking replication on each other's ALTER.
+ */
+export function addStateColumnsSql(t: TableName, missing: readonly string[], ifNotExists: boolean): string {
+  const adds = missing.map((c) => `ADD COLUMN ${ifNotExists ? 'IF NOT EXISTS ' : ''}${STATE_COLUMN_DEFINITIONS[c] ?? c}`);
+  return `ALTER TABLE ${quoteTable(t)} ${adds.join(', ')}`;
 }

@@ -19,6 +19,20 @@ export function isIpLiteral(host: string): boolean {
   return host.includes(':') && /^[0-9A-Fa-f:.]+$/.test(host);
 }
 
+/** Failures that leave no sign of a server: nothing answered, or the line went dead before a login finished. */
+const NO_ANSWER: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'TIMEOUT', 'CONNECTION_LOST']);
+
+/**
+ * Whether a failed peer probe heard from a server (decision row 2 is for a
+ * peer that cannot be reached at all). Any error packet proves a live server,
+ * whatever it says (1045, 1044, 1040, 1129, ...); so does a failed TLS
+ * set-up, which follows a greeting. When in doubt the peer counts as alive:
+ * that only keeps the catch-up check in force, where the opposite answers UP.
+ */
+export function peerAnswered(e: FactError): boolean {
+  return e.errno !== undefined || !NO_ANSWER.has(e.code);
+}
+
 export interface HostPort {
   host: string;
   port: number;

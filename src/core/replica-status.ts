@@ -26,6 +26,13 @@ export interface ReplicaChannel {
   lag: number | null;
   sourceHost: string | null;
   sourcePort: number | null;
+  /**
+   * The source's server_id as the IO thread last saw it (Master_Server_Id /
+   * Source_Server_Id); null when the server reports 0, i.e. it never
+   * connected since the replica started. `pool` tells by it, rather than by
+   * an address, whether two nodes replicate from each other.
+   */
+  sourceServerId: number | null;
   lastIoErrno: number;
   lastIoError: string;
   lastSqlErrno: number;
@@ -84,6 +91,7 @@ export function normaliseReplicaRow(row: StatusRow): ReplicaChannel {
     lag: asInteger(pick(row, ['Seconds_Behind_Source', 'Seconds_Behind_Master'])),
     sourceHost: asText(pick(row, ['Source_Host', 'Master_Host'])),
     sourcePort: asInteger(pick(row, ['Source_Port', 'Master_Port'])),
+    sourceServerId: asInteger(pick(row, ['Source_Server_Id', 'Master_Server_Id'])) || null,
     lastIoErrno: asInteger(pick(row, ['Last_IO_Errno'])) ?? 0,
     lastIoError: asText(pick(row, ['Last_IO_Error'])) ?? '',
     lastSqlErrno: asInteger(pick(row, ['Last_SQL_Errno'])) ?? 0,

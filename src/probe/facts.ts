@@ -7,8 +7,9 @@
 import { CheckError, toCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
 import type { Endpoint, Session } from '../io/mysql';
-import type { SessionSource } from './session-source';
+import { ROLE_LABEL, type SessionSource } from './session-source';
 import type { FactError, LocalFacts, PeerFacts } from '../core/decide';
+import { peerAnswered } from '../core/peer-source';
 import { interpretHeartbeatRows, readHeartbeatSql, type HeartbeatRead, type TableName } from '../core/heartbeat';
 import { normaliseReplicaRows, replicaStatusStatements, type ReplicaChannel } from '../core/replica-status';
 
@@ -21,20 +22,6 @@ export function factError(e: unknown, role?: string): FactError {
   const err = toCheckError(e);
   const message = role === undefined || err.message.startsWith(`${role}:`) ? err.message : `${role}: ${err.message}`;
   return err.serverErrno === undefined ? { code: err.code, message } : { code: err.code, message, errno: err.serverErrno };
-}
-
-/** Failures that leave no sign of a server: nothing answered, or the line went dead before a login finished. */
-const NO_ANSWER: ReadonlySet<string> = new Set(['CONNECT_FAILED', 'TIMEOUT', 'CONNECTION_LOST']);
-
-/**
- * Whether a failed peer probe heard from a server (decision row 2 is for a
- * peer that cannot be reached at all). Any error packet proves a live server,
- * whatever it says (1045, 1044, 1040, 1129, ...); so does a failed TLS
- * set-up, which follows a greeting. When in doubt the peer counts as alive:
- * that only keeps the catch-up check in force, where the opposite answers UP.
- */
-export function peerAnswered(e: FactError): boolean {
-  return e.errno !== undefined || !NO_ANSWER.has(e.code);
 }
 
 export interface LocalGathered {
@@ -86,7 +73,8 @@ export type ReplicationRead = 'required' | 'optional' | 'skip';
 /**
  * Local facts: the heartbeat and, as `wantReplication` says for the
  * heartbeat read, the replication channels. Any failure of a required step
- * is row 1 of the decision (the local node could not be checked).
+ * is row 1 of the decision (the local node could not be checked). `label`
+ * names the node in messages: `pool` gathers the peer's own facts this way.
  */
 export async function gatherLocal(
   sessions: SessionSource,
@@ -95,6 +83,7 @@ export async function gatherLocal(
   deadline: Deadline,
   wantReplication: (read: HeartbeatRead) => ReplicationRead,
   wantUptime = false,
+  label: string = ROLE_LABEL.local,
 ): Promise<LocalGathered> {
   let session: Session | undefined;
   try {
@@ -111,7 +100,7 @@ export async function gatherLocal(
         const err = toCheckError(e);
         // A session cut off by its deadline or gone is no use for the stamp either.
         if (err.code === 'TIMEOUT' || err.code === 'CONNECTION_LOST') throw e;
-        replicationError = factError(e, 'local server');
+        replicationError = factError(e, label);
       }
     }
     const uptime = wantUptime ? await readUptime(session, deadline) : undefined;
@@ -124,7 +113,7 @@ export async function gatherLocal(
     return gathered;
   } catch (e) {
     if (session !== undefined) sessions.release('local', session, true);
-    return { facts: { ok: false, error: factError(e, 'local server') } };
+    return { facts: { ok: false, error: factError(e, label) } };
   }
 }
 

@@ -16,7 +16,7 @@
  * The read-only modes (the plugin, `status`) evaluate the same in memory and
  * write nothing: what the node would answer now.
  */
-import { afterStampFailure, errorDecision, type Decision, type FactError, type Reason } from '../core/decide';
+import { afterStampFailure, errorDecision, withStateAnswer, type Decision, type FactError } from '../core/decide';
 import { CheckError, isCheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
 import { eventsFor, withEventsSent, type FailoverEvent } from '../core/events';
@@ -52,20 +52,15 @@ export interface FailoverInput {
   actor: Actor;
 }
 
-/** Stamps (or tries to); resolves with the failure, never rejects. */
-export type Stamp = () => Promise<FactError | undefined>;
+/**
+ * Stamps (or tries to); resolves with the failure, never rejects. `state`:
+ * the failover state the stamp records in the heartbeat row (the state
+ * mirror), undefined without a failover state.
+ */
+export type Stamp = (state: FailoverState | undefined) => Promise<FactError | undefined>;
 
 function answered(raw: Decision, step: Step): Decision {
-  const a = step.answer;
-  if (a.verdict === raw.verdict && a.reason === raw.reason && a.detail === raw.detail) return raw;
-  return {
-    verdict: a.verdict,
-    reason: a.reason as Reason,
-    detail: a.detail,
-    stamp: a.verdict === 'UP' && raw.stamp,
-    steps: [...raw.steps, `failover state ${step.state.state}: ${a.detail}`, `=> ${a.verdict} (${a.reason})`],
-    warnings: raw.warnings,
-  };
+  return withStateAnswer(raw, step.answer, step.state.state);
 }
 
 /**
@@ -166,7 +161,7 @@ export async function holdFailover(
       write(step);
       let stamped = false;
       if (step.answer.verdict === 'UP' && raw.stamp && stamp !== undefined) {
-        const failed = await stamp();
+        const failed = await stamp(step.state);
         if (failed === undefined) stamped = true;
         else {
           raw = afterStampFailure(raw, failed);

@@ -17,6 +17,7 @@ import { inMaintenance, maintenanceFacts } from './maintenance';
 import { perCheckSessions, type SessionSource } from './session-source';
 import { holdFailover, peekFailover, type FailoverOutcome, type Stamp } from './failover';
 import { stampHeartbeat, trialStamp } from './stamp';
+import { mirrorChange, mirrorFor, mirrorOnOwnSession } from './state-mirror';
 
 export interface ProbeOptions {
   /** Stamp the heartbeat when the verdict says so (LB modes); never for monitoring. */
@@ -36,6 +37,11 @@ export interface ProbeOptions {
    * plugin, `status`). Ignored when settings.failover is undefined.
    */
   failover?: { mode: 'write' | 'read'; actor: Actor } | undefined;
+  /**
+   * Warn when --peer is not the source of any replication channel (by
+   * address; default on). `pool` turns it off: it tells by server_id.
+   */
+  peerSourceCheck?: boolean;
 }
 
 /**
@@ -145,6 +151,10 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
     const raw = decide(facts, s.thresholds);
     if (f === undefined || opts.failover === undefined) return done(raw, { facts });
     const failover = await stateStep(s, opts, raw, undefined, deadline, abandoned, undefined);
+    // Entering maintenance is a change the other node's pool must see; nothing was read, so a session of its own.
+    if (holdsState(s, opts) && failover.transitions.length > 0 && failover.state !== undefined && !abandoned.value) {
+      await mirrorOnOwnSession(opts.sessions ?? perCheckSessions(s), s.table, s.node, failover.state, deadline);
+    }
     return done(raw, { facts, decision: failover.decision, failover });
   }
 
@@ -174,7 +184,7 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   }
   const checked: Facts = { maintenance: false, local: local.facts, peer };
   let raw = decide(checked, s.thresholds);
-  if (s.peer?.host !== undefined && local.facts.ok) {
+  if (s.peer?.host !== undefined && local.facts.ok && opts.peerSourceCheck !== false) {
     const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
     if (warning !== undefined) raw.warnings.push(warning);
   }
@@ -198,10 +208,10 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   const stampStep: Stamp | undefined =
     session === undefined || heartbeat === undefined || (!opts.stamp && opts.trialStamp !== true)
       ? undefined
-      : async () => {
+      : async (state) => {
           try {
             if (opts.stamp) {
-              await stampHeartbeat(session, s.table, heartbeat, deadline);
+              await stampHeartbeat(session, s.table, heartbeat, deadline, mirrorFor(heartbeat, state, s.failover !== undefined));
               stamped = true;
             } else await trialStamp(session, s.table, heartbeat, deadline);
             return undefined;
@@ -213,12 +223,15 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   try {
     if (f === undefined) {
       if (raw.stamp && stampStep !== undefined) {
-        const failed = await stampStep();
+        const failed = await stampStep(undefined);
         if (failed !== undefined) raw = afterStampFailure(raw, failed);
       }
       return done(raw, { facts, heartbeat, stamped });
     }
     const failover = await stateStep(s, opts, raw, restartEvidence(local), deadline, abandoned, stampStep);
+    if (holdsState(s, opts) && !failover.stamped && !stampFailed && session !== undefined && heartbeat !== undefined && !abandoned.value) {
+      stampFailed = !(await mirrorChange(session, s.table, heartbeat, failover.state, deadline));
+    }
     return done(raw, { facts, heartbeat, stamped, decision: failover.decision, failover });
   } finally {
     if (session !== undefined) sessions.release('local', session, stampFailed);
@@ -248,7 +261,7 @@ async function stateStep(
   }
   const peek = peekFailover(f, input);
   if (peek.decision.verdict !== 'UP' || !raw.stamp || stampStep === undefined) return peek;
-  const failed = await stampStep();
+  const failed = await stampStep(peek.state);
   if (failed === undefined) return peek;
   return peekFailover(f, { ...input, raw: afterStampFailure(raw, failed) });
 }

@@ -15,6 +15,8 @@ import { recover, type FailoverState, type Transition } from '../core/failover-s
 import type { CheckSettings } from '../config/settings';
 import { withStateLock } from '../io/state-file';
 import { probe } from './probe';
+import { perCheckSessions } from './session-source';
+import { mirrorOnOwnSession } from './state-mirror';
 
 export type RecoverOutcome =
   | { ok: true; from: string; state: FailoverState; transition: Transition; events: FailoverEvent[]; check: Decision | undefined }
@@ -43,7 +45,8 @@ export async function recoverNode(s: CheckSettings, opts: { force: boolean; by: 
     }
   }
   const at = Date.now();
-  return withStateLock(f.stateFile, f.identity, new Deadline(opts.startedAt + s.timeoutMs), async (txn) => {
+  const deadline = new Deadline(opts.startedAt + s.timeoutMs);
+  const outcome: RecoverOutcome = await withStateLock(f.stateFile, f.identity, deadline, async (txn) => {
     const stored = txn.read();
     if (stored.kind === 'unusable' && !opts.force) {
       return { ok: false as const, why: `${stored.error.message}: fix the file, or run recover --force to start afresh`, check };
@@ -55,4 +58,7 @@ export async function recoverNode(s: CheckSettings, opts: { force: boolean; by: 
     txn.write(withEventsSent(r.state));
     return { ok: true as const, from: prev?.state ?? 'none', state: r.state, transition: r.transition, events, check };
   });
+  // The other node's pool reads the state from this node's heartbeat row; no probe may come soon to copy it.
+  if (outcome.ok) await mirrorOnOwnSession(perCheckSessions(s), s.table, s.node, outcome.state, deadline);
+  return outcome;
 }

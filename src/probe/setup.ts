@@ -1,13 +1,15 @@
 /**
  * `mysql-failover-check setup`: creates the heartbeat database and the keyed
- * table when they are missing, and prints the GRANT statements the monitor
- * user needs on this server.
+ * table when they are missing, adds the failover state mirror's columns to a
+ * keyed table that lacks them (docs/pool.md), and prints the GRANT
+ * statements the monitor user needs on this server, and the read-only ones
+ * the other node's `pool` logs in with.
  *
- * Idempotent by construction: it looks before it creates, never drops,
- * alters, truncates or writes a row, so a second run changes nothing (not
- * even a binlog event). The CREATE statements still say IF NOT EXISTS, so
- * two nodes set up at the same moment cannot break replication of each
- * other's statement.
+ * Idempotent by construction: it looks before it creates or adds, never
+ * drops, truncates or writes a row, so a second run changes nothing (not
+ * even a binlog event). The DDL still says IF NOT EXISTS where the server
+ * has it, so two nodes set up at the same moment cannot break replication
+ * of each other's statement.
  *
  * The pure parts (flavour detection, privilege choice, GRANT text) are
  * exported for unit tests; setUp does the I/O through src/io/mysql.ts.
@@ -15,7 +17,15 @@
 import { CheckError } from '../core/errors';
 import type { Deadline } from '../core/deadline';
 import { connect, type Endpoint, type Session } from '../io/mysql';
-import { createKeyedTableSql, lockWaitSeconds, quoteTable, type TableName } from '../core/heartbeat';
+import {
+  addStateColumnsSql,
+  createKeyedTableSql,
+  lockWaitSeconds,
+  missingStateColumns,
+  quoteTable,
+  type TableName,
+} from '../core/heartbeat';
+import type { Endpoint as NodeEndpoint } from '../io/mysql';
 import { atLeast, parseServerFlavour, type ServerFlavour } from '../core/server-flavour';
 
 export type { ServerFlavour };
@@ -93,6 +103,43 @@ export function grantStatements(f: ServerFlavour, table: TableName, account: Acc
   return [`GRANT ${monitorPrivilege(f).privilege} ON *.* TO ${who};`, `GRANT SELECT, INSERT, UPDATE ON ${quoteTable(table)} TO ${who};`];
 }
 
+/**
+ * The statements an account of `pool` on the other node needs here: it only
+ * reads (replica status, the heartbeat rows); it never stamps this node.
+ */
+export function poolGrantStatements(f: ServerFlavour, table: TableName, account: Account): string[] {
+  const who = accountSql(account);
+  return [`GRANT ${monitorPrivilege(f).privilege} ON *.* TO ${who};`, `GRANT SELECT ON ${quoteTable(table)} TO ${who};`];
+}
+
+function tcpHost(e: NodeEndpoint | undefined): string | undefined {
+  return e === undefined || e.socket !== undefined || e.host === undefined ? undefined : e.host;
+}
+
+/**
+ * The accounts `pool` logs in with from the other node: those given
+ * (--pool-user), else the monitor user's name at each TCP address the
+ * options name for the pair (--host, --peer): where each node's checks
+ * come from when they reach the other. GRANTs replicate in a pair, so one
+ * run covers both nodes. The monitor account itself is left out: it has more.
+ */
+export function poolAccounts(monitor: Account, given: readonly string[], local: NodeEndpoint, peer: NodeEndpoint | undefined): Account[] {
+  const wanted =
+    given.length > 0
+      ? given.map(parseAccount)
+      : [local, peer].flatMap((e) => {
+          const host = tcpHost(e);
+          return host === undefined ? [] : [{ user: monitor.user, host }];
+        });
+  const seen = new Set([accountSql(monitor)]);
+  return wanted.filter((a) => {
+    const key = accountSql(a);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export type TableShape = 'keyed' | 'one-row' | 'unusable';
 
 /** What an existing table's columns mean for the check (src/core/heartbeat.ts reads by column name). */
@@ -108,9 +155,14 @@ export interface SetupReport {
   databaseCreated: boolean;
   tableCreated: boolean;
   shape: TableShape;
+  /** The state mirror's columns this run added to an existing keyed table. */
+  columnsAdded: string[];
   rows: number;
   privilege: MonitorPrivilege;
   grants: string[];
+  /** The accounts of `pool` on the other node, and their read-only GRANTs. */
+  poolAccounts: Account[];
+  poolGrants: string[];
 }
 
 async function columnsOf(session: Session, table: TableName, deadline: Deadline): Promise<string[]> {
@@ -123,7 +175,13 @@ async function columnsOf(session: Session, table: TableName, deadline: Deadline)
 }
 
 /** Creates what is missing; throws a CheckError (the table exists with an unusable shape: BAD_HEARTBEAT_TABLE). */
-export async function setUp(endpoint: Endpoint, table: TableName, account: Account, deadline: Deadline): Promise<SetupReport> {
+export async function setUp(
+  endpoint: Endpoint,
+  table: TableName,
+  account: Account,
+  deadline: Deadline,
+  readers: readonly Account[] = [],
+): Promise<SetupReport> {
   const session = await connect(endpoint, deadline, 'local server');
   try {
     const [info] = await session.query('SELECT @@version AS version, @@version_comment AS comment, @@server_id AS server_id', [], deadline);
@@ -157,6 +215,11 @@ export async function setUp(endpoint: Endpoint, table: TableName, account: Accou
         `${quoteTable(table)} exists but has no lastcheck column (columns: ${columns.join(', ')}); left untouched`,
       );
     }
+    // The one-row table is shared by both nodes: a state mirror there would mean nothing.
+    const columnsAdded = shape === 'keyed' ? missingStateColumns(columns) : [];
+    if (columnsAdded.length > 0) {
+      await session.execute(addStateColumnsSql(table, columnsAdded, server.flavour === 'MariaDB'), [], deadline);
+    }
     const [count] = await session.query(`SELECT COUNT(*) AS n FROM ${quoteTable(table)}`, [], deadline);
     return {
       server,
@@ -164,9 +227,12 @@ export async function setUp(endpoint: Endpoint, table: TableName, account: Accou
       databaseCreated,
       tableCreated,
       shape,
+      columnsAdded,
       rows: Number(count?.['n'] ?? 0),
       privilege: monitorPrivilege(server),
       grants: grantStatements(server, table, account),
+      poolAccounts: [...readers],
+      poolGrants: readers.flatMap((a) => poolGrantStatements(server, table, a)),
     };
   } finally {
     session.close();
@@ -185,13 +251,30 @@ export function formatSetupReport(r: SetupReport, table: TableName, account: Acc
     `-- database \`${table.database}\`: ${r.databaseCreated ? 'created' : 'exists, kept'}`,
     `-- table ${t}: ${r.tableCreated ? `created, ${shape}` : `exists, ${shape}, ${r.rows} row${r.rows === 1 ? '' : 's'} kept`}`,
   ];
-  if (!r.databaseCreated && !r.tableCreated) lines.push('-- nothing changed');
-  else lines.push('-- the CREATE statements replicate to the peer like any other DDL');
+  if (r.columnsAdded.length > 0) {
+    lines.push(`-- added the failover state mirror's columns ${r.columnsAdded.join(', ')} (nullable; no row rewritten)`);
+  }
+  if (r.shape === 'one-row') lines.push('-- the one-row table has no failover state mirror: pool shows the state as unknown');
+  if (!r.databaseCreated && !r.tableCreated && r.columnsAdded.length === 0) lines.push('-- nothing changed');
+  else lines.push('-- the DDL replicates to the peer like any other');
   lines.push(
     '--',
     `-- the monitor user ${accountSql(account)} needs (${r.privilege.note}):`,
     `-- (create it first if needed: CREATE USER ${accountSql(account)} IDENTIFIED BY '...';)`,
     ...r.grants,
+    '--',
   );
+  if (r.poolAccounts.length === 0) {
+    lines.push(
+      '-- `pool` on the other node reads this one too (replica status, the heartbeat table): name the account it logs',
+      '-- in with, as this server sees it, with --pool-user USER@ADDRESS for its read-only GRANTs',
+    );
+  } else {
+    lines.push(
+      '-- `pool` on each node reads the other (replica status, the heartbeat table; never a write), logging in as',
+      `-- ${r.poolAccounts.map(accountSql).join(', ')} (create first if needed; GRANTs replicate to the peer):`,
+      ...r.poolGrants,
+    );
+  }
   return lines.join('\n') + '\n';
 }

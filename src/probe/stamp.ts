@@ -12,14 +12,24 @@ import {
   TRIAL_SESSION_SQL,
   trialStampSql,
   type HeartbeatRead,
+  type StateMirror,
   type TableName,
 } from '../core/heartbeat';
 import type { Session } from '../io/mysql';
 
-/** Stamps the heartbeat (committed); rejects with a CheckError. */
-export async function stampHeartbeat(session: Session, table: TableName, read: HeartbeatRead, deadline: Deadline): Promise<void> {
+/**
+ * Stamps the heartbeat (committed), with the state mirror in the same
+ * statement when given (src/probe/state-mirror.ts); rejects with a CheckError.
+ */
+export async function stampHeartbeat(
+  session: Session,
+  table: TableName,
+  read: HeartbeatRead,
+  deadline: Deadline,
+  mirror?: StateMirror,
+): Promise<void> {
   await session.execute(stampSessionSql(deadline.remaining() / 1000), [], deadline);
-  const { sql, params } = stampSql(table, read.keyed, read.node);
+  const { sql, params } = stampSql(table, read.keyed, read.node, mirror);
   const result = await session.execute(sql, params, deadline);
   if (!read.keyed && result.affectedRows === 0) {
     await session.execute(insertFirstRowSql(table), [], deadline);

@@ -6,7 +6,8 @@
  * - the CheckCommand has every plugin option as an argument, and only those;
  * - every Nagios Core command line, macro-expanded as Nagios would with the
  *   service template's arguments, runs the plugin with options it accepts
- *   (CRITICAL for the closed port we point it at, not UNKNOWN).
+ *   (CRITICAL for the closed port we point it at, not UNKNOWN), the pool's
+ *   as well (CRITICAL: no node would take traffic).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,7 +77,8 @@ describe('Icinga 2 CheckCommand', () => {
       const dir = makeTempDir('icinga-');
       const ok = await validate(dir, [ICINGA_CONF, ICINGA_EXAMPLE]);
       assert.equal(ok.code, 0, ok.output);
-      assert.match(ok.output, /Instantiated 2 Services/);
+      // Each node's service twice, and the pair's once.
+      assert.match(ok.output, /Instantiated 3 Services/);
       assert.match(ok.output, /Finished validating the configuration/);
 
       const broken = join(dir, 'broken.conf');
@@ -159,12 +161,17 @@ describe('Nagios Core objects', () => {
         .filter((o) => o.type === 'command')
         .map((o) => [o.attrs.get('command_name') as string, o.attrs.get('command_line') as string]),
     );
-    assert.deepEqual([...commands.keys()].sort(), ['check_mysql_failover', 'check_mysql_failover_verbose']);
-    const template = objects.find((o) => o.type === 'service' && o.attrs.get('name') === 'mysql-failover');
-    assert.ok(template, 'service template mysql-failover');
-    assert.equal(template.attrs.get('register'), '0');
-    const [commandName, ...templateArgs] = (template.attrs.get('check_command') as string).split('!');
-    assert.ok(commands.has(commandName as string), `template uses an undefined command ${commandName}`);
+    assert.deepEqual([...commands.keys()].sort(), ['check_mysql_failover', 'check_mysql_failover_pool', 'check_mysql_failover_verbose']);
+    const templateArgs = new Map<string, string[]>();
+    for (const name of ['mysql-failover', 'mysql-failover-pool']) {
+      const template = objects.find((o) => o.type === 'service' && o.attrs.get('name') === name);
+      assert.ok(template, `service template ${name}`);
+      assert.equal(template.attrs.get('register'), '0');
+      const [commandName, ...args] = (template.attrs.get('check_command') as string).split('!');
+      assert.ok(commands.has(commandName as string), `template uses an undefined command ${commandName}`);
+      templateArgs.set(commandName as string, args);
+    }
+    assert.ok(templateArgs.has('check_mysql_failover_pool'), 'the pool template runs the pool command');
 
     const dir = makeTempDir('nagios-cfg-');
     const closed = await freePort();
@@ -172,7 +179,7 @@ describe('Nagios Core objects', () => {
     writeFileSync(optionFile, `[client]\nuser=nagios_test\npassword=not-used-pw\nport=${closed}\n`, { mode: 0o600 });
     for (const [name, line] of commands) {
       // As Nagios does: $USERn$, $ARGn$ and host macros substituted, then /bin/sh -c (the line has quotes).
-      const args = [optionFile, ...templateArgs.slice(1)];
+      const args = [optionFile, ...(templateArgs.get(name) ?? templateArgs.get('check_mysql_failover_verbose') ?? []).slice(1)];
       const expanded = line
         .replace(/\$USER1\$/g, BIN_DIR)
         .replace(/\$ARG(\d+)\$/g, (_m, n: string) => args[Number(n) - 1] ?? '')
@@ -189,9 +196,13 @@ describe('Nagios Core objects', () => {
         stdout = err.stdout ?? '';
       }
       assert.equal(code, 2, `${name}: ${expanded}\n${stdout}`);
-      assert.match(stdout, /^MYSQL FAILOVER CRITICAL - local server: connect: ECONNREFUSED/, `${name}: ${stdout}`);
+      const critical = name.endsWith('_pool')
+        ? /^MYSQL FAILOVER CRITICAL - no node would take traffic/
+        : /^MYSQL FAILOVER CRITICAL - local server: connect: ECONNREFUSED/;
+      assert.match(stdout, critical, `${name}: ${stdout}`);
       assert.doesNotMatch(stdout, /not-used-pw/);
       if (name.endsWith('_verbose')) assert.match(stdout, /\ndecision: => DOWN \(local-unreachable\)\n/);
+      if (name.endsWith('_pool')) assert.match(stdout, /'nodes_up'=0;;;0;2/);
     }
   });
 });

@@ -51,11 +51,6 @@ async function cli(args: string[]): Promise<BinResult> {
   return r;
 }
 
-async function gtidPos(node: NodeName): Promise<string> {
-  const [row] = await pair.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-  return String(row?.pos);
-}
-
 describe('mysql-failover-check on a real pair', () => {
   before(async () => {
     pair = await Pair.start({ name: 'cli' });
@@ -81,6 +76,8 @@ describe('mysql-failover-check on a real pair', () => {
       [
         ['node', 'PRI'],
         ['lastcheck', ''],
+        ['state', ''],
+        ['state_since', ''],
       ],
     );
     await pair.waitCaughtUp('b');
@@ -95,7 +92,7 @@ describe('mysql-failover-check on a real pair', () => {
   test('a second setup changes nothing: rows kept, no binlog event', async () => {
     await pair.sql('a', `INSERT INTO ${HEARTBEAT} (node, lastcheck) VALUES ('keep-me', 12345)`);
     await pair.waitCaughtUp('b');
-    const before = { a: await gtidPos('a'), b: await gtidPos('b') };
+    const before = { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') };
     for (const node of ['a', 'b'] as const) {
       const r = await cli(['setup', `--defaults-file=${adminFile(node)}`]);
       assert.equal(r.code, 0, r.stderr);
@@ -104,7 +101,7 @@ describe('mysql-failover-check on a real pair', () => {
       assert.match(r.stdout, /^-- nothing changed$/m);
       assert.match(r.stdout, /^GRANT SLAVE MONITOR ON \*\.\* TO 'mysql_failover'@'localhost';$/m);
     }
-    assert.deepEqual({ a: await gtidPos('a'), b: await gtidPos('b') }, before, 'setup wrote to the binlog');
+    assert.deepEqual({ a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') }, before, 'setup wrote to the binlog');
     for (const node of ['a', 'b'] as const) {
       const rows = await pair.sql(node, `SELECT node, lastcheck FROM ${HEARTBEAT}`);
       assert.deepEqual(
@@ -112,6 +109,60 @@ describe('mysql-failover-check on a real pair', () => {
         [['keep-me', 12345]],
       );
     }
+  });
+
+  test('setup adds the state mirror columns to a keyed table made before them, once; the second run changes nothing', async () => {
+    const old = 'mysql_failover.before_mirror';
+    await pair.sql('a', `CREATE TABLE ${old} (node VARCHAR(64) NOT NULL PRIMARY KEY, lastcheck BIGINT NULL) ENGINE=InnoDB`);
+    await pair.sql('a', `INSERT INTO ${old} VALUES ('1', 111), ('2', 222)`);
+    await pair.waitCaughtUp('b');
+    const first = await cli(['setup', `--defaults-file=${adminFile('a')}`, `--table=${old}`, `--pool-user=${MONITOR}@192.0.2.7`]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^-- added the failover state mirror's columns state, state_since \(nullable; no row rewritten\)$/m);
+    assert.doesNotMatch(first.stdout, /nothing changed/);
+    assert.deepEqual(
+      first.stdout.split('\n').filter((l) => l.startsWith('GRANT') && l.includes("'192.0.2.7'")),
+      [
+        `GRANT SLAVE MONITOR ON *.* TO '${MONITOR}'@'192.0.2.7';`,
+        `GRANT SELECT ON \`mysql_failover\`.\`before_mirror\` TO '${MONITOR}'@'192.0.2.7';`,
+      ],
+    );
+    await pair.waitCaughtUp('b');
+    for (const node of ['a', 'b'] as const) {
+      const cols = await pair.sql(node, `SHOW COLUMNS FROM ${old}`);
+      assert.deepEqual(
+        cols.map((c) => [c.Field, c.Null]),
+        [
+          ['node', 'NO'],
+          ['lastcheck', 'YES'],
+          ['state', 'YES'],
+          ['state_since', 'YES'],
+        ],
+        `columns on ${node}`,
+      );
+      const rows = await pair.sql(node, `SELECT node, lastcheck, state, state_since FROM ${old} ORDER BY node`);
+      assert.deepEqual(
+        rows.map((x) => [x.node, Number(x.lastcheck), x.state, x.state_since]),
+        [
+          ['1', 111, null, null],
+          ['2', 222, null, null],
+        ],
+      );
+    }
+    const before = { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') };
+    for (const node of ['a', 'b'] as const) {
+      const again = await cli(['setup', `--defaults-file=${adminFile(node)}`, `--table=${old}`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /^-- nothing changed$/m);
+      assert.doesNotMatch(again.stdout, /added the failover state/);
+    }
+    assert.deepEqual(
+      { a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') },
+      before,
+      'the second setup wrote to the binlog',
+    );
+    await pair.sql('a', `DROP TABLE ${old}`);
+    await pair.waitCaughtUp('b');
   });
 
   test('setup keeps the original one-row table and refuses an unusable one untouched', async () => {

@@ -10,6 +10,7 @@ export function channel(over: Partial<ReplicaChannel> = {}): ReplicaChannel {
     lag: 0,
     sourceHost: '10.0.0.2',
     sourcePort: 3306,
+    sourceServerId: null,
     lastIoErrno: 0,
     lastIoError: '',
     lastSqlErrno: 0,

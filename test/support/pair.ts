@@ -433,6 +433,12 @@ export class Pair {
     }
   }
 
+  /** @@GLOBAL.gtid_binlog_pos of `node`: what its binary log holds (a test that must write nothing compares it). */
+  async gtidBinlogPos(node: NodeName): Promise<string> {
+    const [row] = await this.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
+    return String(row?.pos);
+  }
+
   /**
    * Waits until `node` has applied everything that its source (the other
    * node) had in its binary log when this was called: for every GTID domain
@@ -441,8 +447,8 @@ export class Pair {
    */
   async waitCaughtUp(node: NodeName, timeoutMs = 30_000): Promise<void> {
     const source = Pair.other(node);
-    const [srcRow] = await this.sql(source, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-    const target = parseGtidPos(srcRow?.pos);
+    const wanted = await this.gtidBinlogPos(source);
+    const target = parseGtidPos(wanted);
     const deadline = Date.now() + timeoutMs;
     let sqlErrorSince: number | undefined;
     for (let i = 0; ; i++) {
@@ -458,8 +464,8 @@ export class Pair {
           sqlErrorSince = undefined;
         }
       }
-      const [row] = await this.sql(node, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-      const have = parseGtidPos(row?.pos);
+      const pos = await this.gtidBinlogPos(node);
+      const have = parseGtidPos(pos);
       let done = true;
       for (const [domain, seq] of target) {
         if ((have.get(domain) ?? -1n) < seq) done = false;
@@ -469,7 +475,7 @@ export class Pair {
         const status = await this.slaveStatus(node).catch((e) => ({ error: String(e) }));
         throw new Error(
           `${this.label(node)}: not caught up with ${source} after ${timeoutMs} ms: ` +
-            `wanted ${srcRow?.pos}, have ${row?.pos}; ${describeStatus(status)}`,
+            `wanted ${wanted}, have ${pos}; ${describeStatus(status)}`,
         );
       }
       await sleep(POLL_MS);

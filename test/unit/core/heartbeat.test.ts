@@ -1,8 +1,14 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckError } from '../../../src/core/errors';
 import {
+  addStateColumnsSql,
+  createKeyedTableSql,
   interpretHeartbeatRows,
+  missingStateColumns,
+  mirrorStateSql,
+  sameMirror,
+  stateMirror,
   parseTableName,
   quoteTable,
   readHeartbeatSql,
@@ -162,4 +168,84 @@ test('the trial stamp touches the same row, changes nothing and is never committ
   });
   assert.match(TRIAL_SESSION_SQL, /autocommit = 0/);
   assert.match(TRIAL_SESSION_SQL, /innodb_lock_wait_timeout = 1$/);
+});
+
+test('read_only comes with the heartbeat read; unknown when the server did not say', () => {
+  assert.match(readHeartbeatSql(parseTableName('a.b')), /@@read_only AS mfc_read_only/);
+  assert.equal(interpretHeartbeatRows([{ ...meta, mfc_read_only: 1, lastcheck: 990 }], undefined).readOnly, true);
+  assert.equal(interpretHeartbeatRows([{ ...meta, mfc_read_only: '0', lastcheck: 990 }], undefined).readOnly, false);
+  assert.equal(interpretHeartbeatRows([{ ...meta, lastcheck: 990 }], undefined).readOnly, undefined);
+});
+
+describe('the state mirror', () => {
+  const keyed = (over: Record<string, unknown>[]) =>
+    over.map((r) => ({ ...meta, node: null, lastcheck: null, state: null, state_since: null, ...r }));
+
+  test("a keyed table with the state column: this node's row says its state", () => {
+    const rows = keyed([
+      { node: '1', lastcheck: 990, state: 'failed', state_since: 900 },
+      { node: '2', lastcheck: 995, state: 'up', state_since: 800 },
+    ]);
+    assert.deepEqual(interpretHeartbeatRows(rows, undefined).mirror, { state: 'up', since: 800 });
+    assert.deepEqual(interpretHeartbeatRows(rows, '1').mirror, { state: 'failed', since: 900 });
+  });
+
+  test('NULL state (the node keeps no failover state) and a missing row are both "no state"', () => {
+    assert.deepEqual(interpretHeartbeatRows(keyed([{ node: '2', lastcheck: 995 }]), undefined).mirror, { state: null, since: null });
+    assert.deepEqual(interpretHeartbeatRows(keyed([{ node: '1', lastcheck: 995, state: 'up' }]), undefined).mirror, {
+      state: null,
+      since: null,
+    });
+    assert.deepEqual(interpretHeartbeatRows(keyed([{}]), undefined).mirror, { state: null, since: null });
+  });
+
+  test('no state column, or the one-row table: no mirror at all (unknown, not "none")', () => {
+    assert.equal(interpretHeartbeatRows([{ ...meta, node: '2', lastcheck: 995 }], undefined).mirror, undefined);
+    assert.equal(interpretHeartbeatRows([{ ...meta, lastcheck: 995, state: 'up' }], undefined).mirror, undefined);
+  });
+
+  test('the mirror keeps whole seconds, and compares by state and since', () => {
+    assert.deepEqual(stateMirror('down', 1_700_000_000_999), { state: 'down', since: 1_700_000_000 });
+    assert.deepEqual(stateMirror(null, 5), { state: null, since: null });
+    assert.equal(sameMirror({ state: 'down', since: 5 }, { state: 'down', since: 5 }), true);
+    assert.equal(sameMirror({ state: 'down', since: 5 }, { state: 'down', since: 6 }), false);
+    assert.equal(sameMirror({ state: 'up', since: 5 }, { state: 'down', since: 5 }), false);
+    assert.equal(sameMirror(undefined, { state: null, since: null }), false);
+  });
+
+  test('the stamp writes the mirror in the same statement; without one it leaves the columns alone', () => {
+    const t = parseTableName('mysql_failover.heartbeat');
+    const s = stampSql(t, true, 'db1', { state: 'up', since: 7 });
+    assert.equal(
+      s.sql,
+      'INSERT INTO `mysql_failover`.`heartbeat` (node, lastcheck, state, state_since) VALUES (?, UNIX_TIMESTAMP(), ?, ?) ' +
+        'ON DUPLICATE KEY UPDATE lastcheck = UNIX_TIMESTAMP(), state = ?, state_since = ?',
+    );
+    assert.deepEqual(s.params, ['db1', 'up', 7, 'up', 7]);
+    assert.doesNotMatch(stampSql(t, true, 'db1').sql, /state/);
+    assert.doesNotMatch(stampSql(parseTableName('a.b'), false, 'x', { state: 'up', since: 7 }).sql, /state/);
+  });
+
+  test('a state change alone: the row of --node, else of the server_id; the stamp is not touched', () => {
+    const m = mirrorStateSql(parseTableName('mysql_failover.heartbeat'), null, { state: 'maintenance', since: 9 });
+    assert.match(m.sql, /VALUES \(COALESCE\(\?, @@server_id\), NULL, \?, \?\) ON DUPLICATE KEY UPDATE state = \?, state_since = \?$/);
+    assert.doesNotMatch(m.sql.split('UPDATE')[1] ?? '', /lastcheck/);
+    assert.deepEqual(m.params, [null, 'maintenance', 9, 'maintenance', 9]);
+  });
+
+  test('setup: new tables get the columns; an old keyed table gets the missing ones added, nullable', () => {
+    const t = parseTableName('mysql_failover.heartbeat');
+    assert.match(createKeyedTableSql(t)[1] ?? '', /lastcheck BIGINT NULL, state VARCHAR\(16\) NULL, state_since BIGINT NULL\)/);
+    assert.deepEqual(missingStateColumns(['node', 'lastcheck']), ['state', 'state_since']);
+    assert.deepEqual(missingStateColumns(['node', 'lastcheck', 'STATE']), ['state_since']);
+    assert.deepEqual(missingStateColumns(['node', 'lastcheck', 'state', 'state_since']), []);
+    assert.equal(
+      addStateColumnsSql(t, ['state', 'state_since'], true),
+      'ALTER TABLE `mysql_failover`.`heartbeat` ADD COLUMN IF NOT EXISTS state VARCHAR(16) NULL, ADD COLUMN IF NOT EXISTS state_since BIGINT NULL',
+    );
+    assert.equal(
+      addStateColumnsSql(t, ['state_since'], false),
+      'ALTER TABLE `mysql_failover`.`heartbeat` ADD COLUMN state_since BIGINT NULL',
+    );
+  });
 });

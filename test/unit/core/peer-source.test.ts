@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoPeerSource, isHostPort, namesToResolve, peerIsSource } from '../../../src/core/peer-source';
-import { peerAnswered } from '../../../src/probe/facts';
+import { autoPeerSource, isHostPort, namesToResolve, peerAnswered, peerIsSource } from '../../../src/core/peer-source';
 import { channel } from '../../support/channels';
 
 const none = new Map<string, string[]>();

@@ -73,3 +73,24 @@ test('statement per flavour', () => {
   assert.deepEqual(replicaStatusStatements('9.1.0'), ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS']);
   assert.deepEqual(replicaStatusStatements('weird'), ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS']);
 });
+
+test("the source's server_id by name, MySQL 8's Source_Server_Id and the older Master_Server_Id; 0 (never connected) is unknown", () => {
+  const rows = [{ Source_Server_Id: 1 }, { Master_Server_Id: '2' }, { Master_Server_Id: 0 }, {}];
+  assert.deepEqual(
+    normaliseReplicaRows(rows).map((c) => c.sourceServerId),
+    [1, 2, null, null],
+  );
+});
+
+test('the recorded servers report the source server_id under their own column name', () => {
+  for (const file of files) {
+    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cases: Case[] };
+    for (const c of fixture.cases) {
+      normaliseReplicaRows(c.rows).forEach((channel, i) => {
+        const row = c.rows[i] as Record<string, unknown>;
+        const raw = Number(row['Source_Server_Id'] ?? row['Master_Server_Id']);
+        assert.equal(channel.sourceServerId, raw === 0 ? null : raw, `${file}: ${c.name}`);
+      });
+    }
+  }
+});

@@ -8,9 +8,34 @@ import {
   grantStatements,
   monitorPrivilege,
   parseAccount,
+  poolAccounts,
+  poolGrantStatements,
   tableShape,
+  type Account,
+  type SetupReport,
 } from '../../../src/probe/setup';
 import { CheckError } from '../../../src/core/errors';
+
+const MARIADB = detectFlavour('10.11.6-MariaDB');
+const TABLE = { database: 'mysql_failover', table: 'heartbeat' };
+
+/** A report of an existing keyed table on MariaDB, for `account`, where nothing changed; `over` says what did. */
+function report(account: Account, over: Partial<SetupReport> = {}): SetupReport {
+  return {
+    server: MARIADB,
+    serverId: 1,
+    databaseCreated: false,
+    tableCreated: false,
+    shape: 'keyed',
+    columnsAdded: [],
+    rows: 2,
+    privilege: monitorPrivilege(MARIADB),
+    grants: grantStatements(MARIADB, TABLE, account),
+    poolAccounts: [],
+    poolGrants: [],
+    ...over,
+  };
+}
 
 describe('setup: flavour and privileges', () => {
   test('flavour from @@version / @@version_comment', () => {
@@ -75,17 +100,9 @@ describe('setup: flavour and privileges', () => {
   });
 
   test('the report is an SQL script: comments, then the GRANTs', () => {
-    const server = detectFlavour('10.11.6-MariaDB');
-    const table = { database: 'mysql_failover', table: 'heartbeat' };
+    const table = TABLE;
     const account = parseAccount('mfc');
-    const base = {
-      server,
-      serverId: 1,
-      shape: 'keyed' as const,
-      rows: 0,
-      privilege: monitorPrivilege(server),
-      grants: grantStatements(server, table, account),
-    };
+    const base = report(account, { rows: 0 });
     const first = formatSetupReport({ ...base, databaseCreated: true, tableCreated: true }, table, account);
     assert.match(first, /^-- database `mysql_failover`: created$/m);
     assert.match(first, /^-- table `mysql_failover`.`heartbeat`: created, keyed/m);
@@ -93,5 +110,54 @@ describe('setup: flavour and privileges', () => {
     assert.match(again, /^-- table `mysql_failover`.`heartbeat`: exists, keyed \(one row per node\), 2 rows kept$/m);
     assert.match(again, /^-- nothing changed$/m);
     for (const line of again.trim().split('\n')) assert.match(line, /^(--|GRANT .*;$)/);
+  });
+
+  test('a keyed table that got the state columns says so, and that counts as a change', () => {
+    const table = TABLE;
+    const account = parseAccount('mfc');
+    const r = report(account, { columnsAdded: ['state', 'state_since'] });
+    const text = formatSetupReport(r, table, account);
+    assert.match(text, /^-- added the failover state mirror's columns state, state_since \(nullable; no row rewritten\)$/m);
+    assert.doesNotMatch(text, /nothing changed/);
+    assert.match(formatSetupReport({ ...r, columnsAdded: [] }, table, account), /^-- nothing changed$/m);
+    assert.match(
+      formatSetupReport({ ...r, columnsAdded: [], shape: 'one-row' }, table, account),
+      /one-row table has no failover state mirror/,
+    );
+  });
+});
+
+describe("setup: the other node's pool", () => {
+  const server = MARIADB;
+  const table = TABLE;
+  const monitor = parseAccount('mfc@localhost');
+
+  test('pool only reads here: replica status and SELECT, never INSERT or UPDATE', () => {
+    assert.deepEqual(poolGrantStatements(server, table, parseAccount('mfc@10.0.0.2')), [
+      "GRANT SLAVE MONITOR ON *.* TO 'mfc'@'10.0.0.2';",
+      "GRANT SELECT ON `mysql_failover`.`heartbeat` TO 'mfc'@'10.0.0.2';",
+    ]);
+  });
+
+  test("by default, the monitor user's name at both nodes' TCP addresses (--host, --peer); the monitor account itself left out", () => {
+    const hosts = (local: object, peer: object | undefined, given: string[] = []) =>
+      poolAccounts(monitor, given, local, peer).map((a) => `${a.user}@${a.host}`);
+    assert.deepEqual(hosts({ host: '10.0.0.1', port: 3306 }, { host: '10.0.0.2', port: 3306 }), ['mfc@10.0.0.1', 'mfc@10.0.0.2']);
+    assert.deepEqual(hosts({ socket: '/run/mysqld/mysqld.sock' }, { host: '10.0.0.2', port: 3306 }), ['mfc@10.0.0.2']);
+    assert.deepEqual(hosts({ host: '127.0.0.1' }, { host: '127.0.0.1', port: 3307 }), ['mfc@127.0.0.1']);
+    assert.deepEqual(hosts({ socket: '/s' }, undefined), []);
+    assert.deepEqual(hosts({ host: 'localhost' }, { socket: '/s' }), [], "'mfc'@'localhost' is the monitor account already");
+    assert.deepEqual(hosts({ host: '10.0.0.1' }, { host: '10.0.0.2' }, ['nagios@10.0.0.%', 'nagios@10.0.0.%']), ['nagios@10.0.0.%']);
+  });
+
+  test("the report prints their GRANTs after the monitor's, or says how to name them", () => {
+    const readers = [parseAccount('mfc@10.0.0.1'), parseAccount('mfc@10.0.0.2')];
+    const base = report(monitor, { poolAccounts: readers, poolGrants: readers.flatMap((a) => poolGrantStatements(server, table, a)) });
+    const text = formatSetupReport(base, table, monitor);
+    const grants = text.split('\n').filter((l) => l.startsWith('GRANT'));
+    assert.equal(grants.length, 6);
+    assert.match(grants[5] ?? '', /^GRANT SELECT ON `mysql_failover`.`heartbeat` TO 'mfc'@'10.0.0.2';$/);
+    for (const line of text.trim().split('\n')) assert.match(line, /^(--|GRANT .*;$)/);
+    assert.match(formatSetupReport({ ...base, poolAccounts: [], poolGrants: [] }, table, monitor), /--pool-user USER@ADDRESS/);
   });
 });

@@ -32,6 +32,7 @@ const CHANNEL: ReplicaChannel = {
   lag: null,
   sourceHost: '127.0.0.1',
   sourcePort: 3306,
+  sourceServerId: 2,
   lastIoErrno: 2003,
   lastIoError: "Can't connect",
   lastSqlErrno: 0,
