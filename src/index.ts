@@ -21,6 +21,8 @@ export {
 export { normaliseReplicaRow, normaliseReplicaRows, isChannelRunning, type ReplicaChannel } from './core/replica-status';
 export { parseTableName, DEFAULT_TABLE, type TableName } from './core/heartbeat';
 export { probe, type ProbeOptions, type ProbeResult } from './probe/probe';
+export { checkPool, type PoolNode, type PoolOptions, type PoolResult } from './probe/pool';
+export { formatPoolText, poolJson, poolRows, formatPoolRows, type PoolRow } from './answers/pool';
 export { startResident, type Resident, type ResidentOptions } from './resident/engine';
 export { readOptionFiles, type OptionFileSettings, type OptionFilesResult } from './config/option-file-reader';
 export { parseOptionFileText, optionValues, normaliseOptionName, type OptionEntry } from './config/option-file-parser';
