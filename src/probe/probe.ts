@@ -92,18 +92,22 @@ function holdsState(settings: CheckSettings, opts: ProbeOptions): boolean {
 /** Probes, settling within `settings.timeoutMs` of `startedAt` (when the process started, for the executables). */
 export async function probe(settings: CheckSettings, opts: ProbeOptions, startedAt: number = Date.now()): Promise<ProbeResult> {
   const answerBy = new Deadline(startedAt + settings.timeoutMs - ANSWER_MARGIN_MS);
-  const deadline = holdsState(settings, opts) ? new Deadline(answerBy.at - STATE_MARGIN_MS) : answerBy;
+  const stateful = holdsState(settings, opts);
+  // With a state file, the servers' steps end STATE_MARGIN_MS early, and the
+  // state step (lock, write, stamp) may run until answerBy.
+  const deadline = stateful ? new Deadline(answerBy.at - STATE_MARGIN_MS) : answerBy;
   const abandoned = { value: false };
   let timer: NodeJS.Timeout | undefined;
   // The last line of defence: should any step ignore its deadline, the answer still goes out in time.
   const guard = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline.remaining()) + GUARD_SLACK_MS);
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, (stateful ? answerBy : deadline).remaining()) + GUARD_SLACK_MS);
   });
   try {
     const first = await Promise.race([probeWithin(settings, opts, deadline, abandoned), guard]);
     if (first !== 'timeout') return first;
     abandoned.value = true;
-    return await timedOut(settings, opts, startedAt, answerBy);
+    // What is left of the answer margin records the failed evaluation, if the lock is free at once.
+    return await timedOut(settings, opts, startedAt, new Deadline(answerBy.at + ANSWER_MARGIN_MS / 2));
   } finally {
     clearTimeout(timer);
   }
