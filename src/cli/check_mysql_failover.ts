@@ -90,12 +90,14 @@ whether the load balancer's stamp would fail (read_only, a lock).`;
 
 const FOOTER = `States:
   OK        replication running within the ranges, peer reachable, LB verdict UP
-  WARNING   lag outside -w; peer unreachable (serving alone); maintenance file
-            present; heartbeat age outside --heartbeat-warning
+  WARNING   lag outside -w; peer unreachable (serving alone) or refusing us;
+            --peer not the replication source; maintenance file present (the
+            rest is still checked); heartbeat age outside --heartbeat-warning;
+            failover state failing or recovering (a change held back)
   CRITICAL  local server unreachable or refusing the login (with the server's
             error code); replication stopped or broken while the peer is up;
             lag outside -c; the load balancer would be told DOWN (other than
-            maintenance); --channel names no channel
+            maintenance); --channel names no channel; failover state failed
   UNKNOWN   bad options or ranges, a missing or unreadable option file,
             an internal error
   timeout   -t SECONDS:STATE (default ${PLUGIN_DEFAULT_TIMEOUT} s, CRITICAL)
@@ -125,7 +127,7 @@ peer_reachable; then nodes_up (0-2) and time.
 
 -h and -V exit with 3 (UNKNOWN), as monitoring-plugins' own plugins do.
 
-Example: ${TOOL} --defaults-file /etc/nagios/mysql-failover.cnf --peer db2 -w 5 -c 30`;
+Example: ${TOOL} --defaults-file /etc/mysql-failover-check/monitor.cnf --peer db2 -w 5 -c 30`;
 
 export type PluginCommand =
   { name: 'help' | 'version'; text: string } | { name: 'check'; args: ParsedArgs; verbose: boolean; pool?: boolean };

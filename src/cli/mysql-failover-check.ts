@@ -104,51 +104,22 @@ const USAGE = `Usage: ${TOOL} [status] [OPTIONS]     the facts and the decision 
        ${TOOL} demo [OPTIONS]       see it work on a throwaway MariaDB pair (--step, --keep)
        ${TOOL} demo --stop          stop the pair that demo --keep left running
 
-status prints what the load balancer would be told and why, in plain words,
-with the same options and the same verdict; it never stamps the heartbeat
-unless --stamp is given (then it acts exactly like a load-balancer probe and
-writes --log-file). Without --stamp it tries the stamp in a transaction it
-rolls back, so a stamp that would fail gives the same DOWN.
-
-pool asks both nodes at once, each judged with the other as its peer, read-only
-(it never stamps, writes no state file): per node its address, whether it
-answers, version, server_id, read_only, heartbeat age, every replication
-channel, its failover state (the local one from --state-file, the peer's from
-its heartbeat row) and what its load balancer would be told now. It leads with
-whether both, one or none would take traffic, and flags replication from a
-server other than each other, --peer not being the replication source, and
-stopped replication. It answers within --timeout, even with a node frozen.
-
-setup connects with the same option files, so run it with an administrator's
-credentials (e.g. --defaults-file /root/.my.cnf) on the writable node: it creates
-the --table database and keyed table when missing, adds the failover state
-mirror's two nullable columns to a keyed table that lacks them (never drops or
-writes rows; a second run changes nothing) and prints, as SQL, the GRANT
-statements the monitor user needs on this server's flavour and version, and the
-read-only ones of the accounts pool on the other node logs in with.
-
-serve keeps its connections to both nodes open and answers HTTP health checks
-(as mysql-failover-http) and HAProxy agent checks (as mysql-failover-agent)
-from one check at a time, stamping like a load-balancer probe; probes that
-arrive while a check runs share it, and its verdict is reused for --cache
-seconds, but the maintenance file is looked at on every probe. GET /metrics on
---http answers Prometheus (never stamping). --interval evaluates the node in
-the background too, without stamping, so that failover events and HAProxy
-pushes happen when no load balancer asks. It binds only where told, writes one
---log-file line per check, re-reads its option files on SIGHUP (a file that
-does not parse is refused, the old settings stay), and stops on SIGTERM.
-
-recover ends the latch of --failback manual or --flap-limit (state failed),
-with the same options as the probes: only when the node would now be UP by
-itself (a fresh heartbeat, or replication running within --max-lag), unless
---force. It records who ran it, and the next probe answers UP.
-
-demo starts a MariaDB master-master pair on 127.0.0.1 in a temporary
-directory (as root it installs Debian's mariadb-server if missing), walks it
-through a crash, a return behind, a maintenance drain and --failback manual,
-and shows after each step what SNMP, HTTP and the agent answer for each node,
-from the real executables. Then it stops the servers and removes the
-directory, also on Ctrl-C or an error.`;
+status: what the load balancer is told now and why, read-only: the stamp is
+  tried in a transaction that is rolled back (--stamp: acts as a probe, logs).
+pool: both nodes side by side, each judged with the other as its peer; which
+  would take traffic; read-only, within --timeout even with a node frozen.
+setup: with an administrator's option file, on one node: creates the heartbeat
+  table (and its state columns) when missing, never writes a row, and prints
+  the GRANTs as SQL (--monitor-user's, read-only ones for --pool-user).
+serve: one process answering HTTP (GET /metrics too) and agent checks from
+  kept sessions, one check at a time reused for --cache; --interval evaluates
+  in the background, never stamping; SIGHUP re-reads the option files without
+  closing the listeners (a file that does not parse is refused); SIGTERM stops.
+recover: ends the latch of --failback manual or --flap-limit, only when the
+  node would be UP by itself (--force: anyway); records who ran it.
+demo: the scenarios on a throwaway MariaDB pair on 127.0.0.1, with the real
+  executables (as root it installs mariadb-server if missing); removed at the
+  end, also on Ctrl-C.`;
 
 const FOOTER = `Exit status: 0 UP (or done; serve: stopped by SIGTERM/SIGINT), 1 DOWN (or setup failed,
 or serve could not listen, or recover refused, or a demo answer was not what its

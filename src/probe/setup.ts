@@ -77,7 +77,7 @@ export interface Account {
   host: string;
 }
 
-export const DEFAULT_MONITOR_ACCOUNT = 'mysql_failover@localhost';
+export const DEFAULT_MONITOR_ACCOUNT = 'mfc_monitor@localhost';
 
 /** `USER[@HOST]` (HOST defaults to localhost); plain characters only, so the SQL text needs no escaping. */
 export function parseAccount(text: string): Account {

@@ -80,7 +80,7 @@ describe('oid NAME against snmpd', { skip: missing }, () => {
     const optionFile = join(dir, 'mysql-failover.cnf');
     writeFileSync(optionFile, `[client]\nuser=snmp_test\nhost=127.0.0.1\nport=${await freePort()}\n`, { mode: 0o600 });
     const snippetText = readFileSync(SNIPPET, 'utf8');
-    for (const needle of ['192.0.2.10/32', 'CHANGE-ME', '/usr/local/bin/mysql-failover-snmp', '/etc/snmp/mysql-failover.cnf']) {
+    for (const needle of ['192.0.2.10/32', 'CHANGE-ME', '/usr/bin/mysql-failover-snmp', '/etc/mysql-failover-check/monitor.cnf']) {
       assert.ok(snippetText.includes(needle), `snippet no longer contains ${needle}`);
     }
     const snippet = join(dir, 'snippet.conf');
@@ -89,8 +89,8 @@ describe('oid NAME against snmpd', { skip: missing }, () => {
       snippetText
         .replace('192.0.2.10/32', '127.0.0.1')
         .replace('CHANGE-ME', LB_COMMUNITY)
-        .replace('/usr/local/bin/mysql-failover-snmp', binPath('mysql-failover-snmp'))
-        .replace('/etc/snmp/mysql-failover.cnf', optionFile),
+        .replace('/usr/bin/mysql-failover-snmp', binPath('mysql-failover-snmp'))
+        .replace('/etc/mysql-failover-check/monitor.cnf', optionFile),
     );
     daemon = spawn(
       snmpd as string,

@@ -7,7 +7,7 @@
  *   what Accept=yes with StandardInput=socket does;
  * - services/haproxy/haproxy.cfg: `haproxy -c` accepts it (it is run for real
  *   in test/e2e/haproxy-agent.test.ts);
- * - services/my.cnf: the option file those files name, parsed by the executables.
+ * - services/monitor.cnf: the option file those files name, parsed by the executables.
  * No database is needed: the maintenance file makes every answer DOWN
  * (maintenance) without one, which is also what these tests check.
  */
@@ -75,7 +75,7 @@ before(() => {
   optionFile = path.join(dir, 'my.cnf');
   fs.writeFileSync(
     optionFile,
-    replace(read('my.cnf'), 'maintenance-file = /var/lib/mysql-failover-check/maintenance', `maintenance-file = ${maintenanceFile}`),
+    replace(read('monitor.cnf'), 'maintenance-file = /var/lib/mysql-failover-check/maintenance', `maintenance-file = ${maintenanceFile}`),
     { mode: 0o600 },
   );
 });
@@ -105,7 +105,7 @@ describe('xinetd runs the responders from the shipped service files', () => {
       let text = read(`xinetd/${name}`);
       text = replace(text, /port\s+= \d+/, `port            = ${port}\n        bind            = 127.0.0.1`);
       text = replace(text, `/usr/local/bin/${name}`, binPath(name));
-      text = replace(text, '--defaults-file=/etc/mysql-failover-check/my.cnf', `--defaults-file=${optionFile}`);
+      text = replace(text, '--defaults-file=/etc/mysql-failover-check/monitor.cnf', `--defaults-file=${optionFile}`);
       text = replace(text, /user\s+= mfcheck/, 'user            = root');
       return text;
     };
@@ -155,7 +155,7 @@ describe('systemd units', () => {
     assert.ok(line, `${unit} has an ExecStart=`);
     const argv = line.slice('ExecStart='.length).trim().split(/\s+/);
     assert.equal(argv[0], `/usr/local/bin/${name}`);
-    assert.deepEqual(argv.slice(1), ['--defaults-file=/etc/mysql-failover-check/my.cnf']);
+    assert.deepEqual(argv.slice(1), ['--defaults-file=/etc/mysql-failover-check/monitor.cnf']);
     return [binPath(name), `--defaults-file=${optionFile}`];
   }
 

@@ -58,7 +58,7 @@ before(async () => {
   await createKeyedHeartbeat(pair);
   const cnf = nodeOptionFile(pair, 'a', dir, 'snmp', { timeout: '2', 'log-file': path.join(dir, 'a.log') });
   const snippet = fs.readFileSync(SNIPPET, 'utf8');
-  for (const needle of ['192.0.2.10/32', 'CHANGE-ME', '/usr/local/bin/mysql-failover-snmp', '/etc/snmp/mysql-failover.cnf']) {
+  for (const needle of ['192.0.2.10/32', 'CHANGE-ME', '/usr/bin/mysql-failover-snmp', '/etc/mysql-failover-check/monitor.cnf']) {
     assert.ok(snippet.includes(needle), `snippet no longer contains ${needle}`);
   }
   snmpd = await startSnmpd(dir, [
@@ -66,8 +66,8 @@ before(async () => {
     snippet
       .replace('192.0.2.10/32', '127.0.0.1')
       .replace('CHANGE-ME', LB_COMMUNITY)
-      .replace('/usr/local/bin/mysql-failover-snmp', binPath('mysql-failover-snmp'))
-      .replace('/etc/snmp/mysql-failover.cnf', cnf),
+      .replace('/usr/bin/mysql-failover-snmp', binPath('mysql-failover-snmp'))
+      .replace('/etc/mysql-failover-check/monitor.cnf', cnf),
   ]);
 });
 

@@ -65,7 +65,7 @@ describe(`services/systemd/${UNIT}`, () => {
     assert.match(env.get('MFC_HTTP') ?? '', /^127\.0\.0\.1:\d+$/);
     assert.match(env.get('MFC_AGENT') ?? '', /^127\.0\.0\.1:\d+$/);
     const argv = (directive('ExecStart') ?? '').trim().split(/\s+/);
-    assert.equal(argv[0], '/usr/local/bin/mysql-failover-check');
+    assert.equal(argv[0], '/usr/bin/mysql-failover-check');
     assert.equal(argv[1], 'serve');
 
     const maintenance = path.join(dir, 'maintenance');
@@ -77,7 +77,7 @@ describe(`services/systemd/${UNIT}`, () => {
       .slice(2)
       .map((a) =>
         a
-          .replace('/etc/mysql-failover-check/my.cnf', optionFile)
+          .replace('/etc/mysql-failover-check/monitor.cnf', optionFile)
           .replace(/\$\{(MFC_HTTP|MFC_AGENT)\}/, (_m, name: 'MFC_HTTP' | 'MFC_AGENT') => `127.0.0.1:${ports[name]}`),
       );
     assert.deepEqual(args, [`--defaults-file=${optionFile}`, `--http=127.0.0.1:${ports.MFC_HTTP}`, `--agent=127.0.0.1:${ports.MFC_AGENT}`]);

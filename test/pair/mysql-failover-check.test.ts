@@ -99,7 +99,7 @@ describe('mysql-failover-check on a real pair', () => {
       assert.match(r.stdout, /^-- database `mysql_failover`: exists, kept$/m);
       assert.match(r.stdout, /^-- table `mysql_failover`.`heartbeat`: exists, keyed \(one row per node\), 1 row kept$/m);
       assert.match(r.stdout, /^-- nothing changed$/m);
-      assert.match(r.stdout, /^GRANT SLAVE MONITOR ON \*\.\* TO 'mysql_failover'@'localhost';$/m);
+      assert.match(r.stdout, /^GRANT SLAVE MONITOR ON \*\.\* TO 'mfc_monitor'@'localhost';$/m);
     }
     assert.deepEqual({ a: await pair.gtidBinlogPos('a'), b: await pair.gtidBinlogPos('b') }, before, 'setup wrote to the binlog');
     for (const node of ['a', 'b'] as const) {
@@ -294,7 +294,7 @@ describe('mysql-failover-check on a real pair', () => {
     assert.equal(help.code, 0);
     assert.match(
       help.stdout,
-      /--monitor-user USER\[@HOST\] +setup: the account the printed GRANTs are for \(default: mysql_failover@localhost\)/,
+      /--monitor-user USER\[@HOST\] +setup: the account the printed GRANTs are for \(default: mfc_monitor@localhost\)/,
     );
   });
 });
