@@ -141,8 +141,11 @@ async function main() {
   ];
   await compiled.exports.main(args);
   server.close();
-  if (!writeCache(paths.cache, compiled.bundleId, compiled.script.createCachedData())) {
-    throw new Error(`${paths.cache}: could not write`);
+  // The chunks' caches come from the first warm-up that used them (scripts/build.js
+  // removes every cache first): the executables run the same driver code.
+  const [bundle, ...chunks] = compiled.files;
+  for (const file of [bundle, ...chunks.filter((c) => !fs.existsSync(c.paths.cache))]) {
+    if (!writeCache(file.paths.cache, file.id, file.script.createCachedData())) throw new Error(`${file.paths.cache}: could not write`);
   }
 }
 

@@ -8,18 +8,25 @@
  *      the fallback the bin/ shims use when there is no bundle);
  *   2. esbuild: one CommonJS file per executable, dist/bundle/<name>.js, from
  *      the tsc output dist/bin/<name>.js (so the bundle runs exactly the code
- *      tsc emitted and type-checked), Node built-ins external, mysql2 and the
- *      other dependencies inside;
+ *      tsc emitted and type-checked), Node built-ins external, the small
+ *      dependencies inside; mysql2 and the other large ones each in a chunk,
+ *      dist/bundle/chunk-<module>.js, loaded when first used (CHUNKS below);
  *   3. a warm-up run of each bundle (scripts/build-warmup.js), after which
  *      V8's code cache, now holding the functions a check compiles, is
- *      written beside the bundle as dist/bundle/<name>.cache.
+ *      written beside the bundle as dist/bundle/<name>.cache, and beside
+ *      each chunk the probe used as dist/bundle/chunk-<module>.cache.
  *
  * Why a bundle: resolving and reading ~120 files of mysql2 and its
- * dependencies is a large part of a single-shot run. Why a cache written
- * here: snmpd's user usually cannot write to the install directory.
+ * dependencies is a large part of a single-shot run. Why chunks: an answer
+ * that needs no database should not read or compile the driver (the driver
+ * was 85% of a single bundle). Why a cache written here: snmpd's user
+ * usually cannot write to the install directory.
  *
  *   node scripts/build.js              all three steps
  *   node scripts/build.js --no-tsc     steps 2 and 3 only (dist/ already built)
+ *
+ * MFC_BUILD_METAFILE=1 also writes esbuild's metafile beside each bundle
+ * (dist/bundle/<name>.js.meta.json: what each input adds to the bundle).
  */
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
@@ -43,10 +50,32 @@ function tsc() {
 }
 
 /**
+ * Modules kept out of the executables' bundles, each in a chunk of its own,
+ * dist/bundle/chunk-<name>.js (with its code cache chunk-<name>.cache),
+ * compiled only when first used, so that an answer that needs no database
+ * (--help, --version, a bad option, the maintenance file) never reads or
+ * compiles the driver:
+ *  - `mysql2`, the driver: only src/io/mysql.ts imports it, and only for
+ *    createConnection, so the chunk is lib/create_connection.js instead of
+ *    index.js, which also loads the pool, pool cluster and their configuration.
+ *  - `iconv-lite`, imported by mysql2 for the character sets Node cannot
+ *    decode: ours is utf8mb4, which Node decodes, so it is reached only if a
+ *    server forces another (skip-character-set-client-handshake). Its code
+ *    page tables are half of the driver's size.
+ *  - `prom-client`, for the resident /metrics only.
+ * Every chunk stands behind a lazy module (below): the chunk is loaded on the
+ * first property access, not on the require, so an import at the top of a
+ * module costs nothing until used. A chunk is named in the bundle with the
+ * digest of its content (`mfc-chunk:<name>@<id>`), so a bundle never runs a
+ * chunk of another build; when the chunk is missing or not the named one, the
+ * package itself is required from node_modules instead (see lazyChunk).
+ * A chunk is built when a bundle (or another chunk) first imports it.
+ */
+const CHUNKS = ['iconv-lite', 'mysql2', 'prom-client'];
+
+/**
  * Module replacements that keep behaviour and drop start-up work:
- *  - `mysql2` (only src/io/mysql.ts imports it, and only for createConnection):
- *    lib/create_connection.js instead of index.js, which also loads the pool,
- *    pool cluster and their configuration.
+ *  - a module of CHUNKS: its chunk, behind a lazy module (above).
  *  - `tls` inside mysql2: loaded on first use. mysql2 requires it at the top
  *    of its connection, but only a connection asking for SSL uses it, and
  *    loading it costs ~8 ms; our options cannot ask for SSL, and if a
@@ -58,20 +87,31 @@ function tsc() {
  *    building it costs more than everything else mysql2 sets up.
  * The lazy modules are Proxies over the real ones, loaded on the first
  * property access, so a caller cannot tell the difference.
+ *
+ * `chunks.id(name)` builds chunk `name` if needed and resolves with its id;
+ * `inside` is the chunk being built, if any (a chunk is not its own lazy module).
  */
-function replacementsPlugin() {
+function replacementsPlugin(chunks, inside) {
   const mysql2Dir = path.dirname(require.resolve('mysql2/package.json', { paths: [ROOT] }));
-  const createConnection = path.join(mysql2Dir, 'lib', 'create_connection.js');
   const mysql2Errors = path.join(mysql2Dir, 'lib', 'constants', 'errors.js');
+  const chunkFilter = new RegExp(`^(${CHUNKS.map((c) => c.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')).join('|')})$`);
   return {
     name: 'mfc-replacements',
     setup(build) {
-      build.onResolve({ filter: /^mysql2$/ }, (args) => {
-        if (args.importer !== path.join(ROOT, 'dist', 'src', 'io', 'mysql.js')) {
+      // What a lazy chunk requires (the chunk's id, or the package it falls back to) is left to run time.
+      build.onResolve({ filter: /.*/, namespace: 'mfc-chunk' }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /^iconv-lite$/ }, (args) =>
+        args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'iconv-ascii', namespace: 'mfc' } : undefined,
+      );
+      build.onLoad({ filter: /^iconv-ascii$/, namespace: 'mfc' }, () => ({ contents: ICONV_ASCII, resolveDir: ROOT, loader: 'js' }));
+      build.onResolve({ filter: chunkFilter }, async (args) => {
+        if (args.path === inside) return undefined;
+        if (args.path === 'mysql2' && args.importer !== path.join(ROOT, 'dist', 'src', 'io', 'mysql.js')) {
           return { errors: [{ text: `${args.importer} imports mysql2: only src/io/mysql.ts may` }] };
         }
-        return { path: 'mysql2-connection-only', namespace: 'mfc' };
+        return { path: `${args.path}@${await chunks.id(args.path)}`, namespace: 'mfc-chunk' };
       });
+      build.onLoad({ filter: /.*/, namespace: 'mfc-chunk' }, (args) => ({ contents: lazyChunk(args.path), loader: 'js' }));
       build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
         args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'lazy-tls', namespace: 'mfc' } : undefined,
       );
@@ -84,25 +124,70 @@ function replacementsPlugin() {
           : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: 'mfc-lazy' }, (args) => ({
-        contents: lazyModule(args.path),
+        contents: lazyModule(`require(${JSON.stringify(args.path)})`),
         resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
-      build.onLoad({ filter: /^mysql2-connection-only$/, namespace: 'mfc' }, () => ({
-        contents: `exports.createConnection = require(${JSON.stringify(createConnection)});`,
-        resolveDir: mysql2Dir,
-        loader: 'js',
-      }));
-      build.onLoad({ filter: /^lazy-tls$/, namespace: 'mfc' }, () => ({ contents: lazyModule('node:tls'), loader: 'js' }));
+      build.onLoad({ filter: /^lazy-tls$/, namespace: 'mfc' }, () => ({ contents: lazyModule("require('node:tls')"), loader: 'js' }));
     },
   };
 }
 
-/** A module standing for `file` (required through an absolute path, so bundled as usual) until first used. */
-function lazyModule(file) {
+/**
+ * iconv-lite as mysql2 uses it (getDecoder, getEncoder). mysql2 decodes the
+ * server's greeting and every utf8mb3 column (those of the SHOW statements)
+ * as 'cesu8', which Node has no decoder for. For ASCII bytes, all that
+ * these hold in practice, CESU-8, UTF-8 and latin1 give the same string, so
+ * ASCII is decoded here and anything else by iconv-lite itself, a chunk
+ * loaded when first needed: a probe no longer loads its code-page tables.
+ */
+const ICONV_ASCII = `const iconv = require('iconv-lite');
+const ascii = (b) => {
+  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
+  return true;
+};
+const cesu8 = {
+  write: (b) => {
+    if (ascii(b)) return b.toString('latin1');
+    const d = iconv.getDecoder('cesu8');
+    const s = d.write(b);
+    const t = d.end();
+    return t ? s + t : s;
+  },
+  end: () => undefined,
+};
+exports.getDecoder = (encoding, options) => (encoding === 'cesu8' && options === undefined ? cesu8 : iconv.getDecoder(encoding, options));
+exports.getEncoder = (encoding, options) => iconv.getEncoder(encoding, options);
+`;
+
+/** The entry of chunk `name`: what the bundles' `require(name)` stands for. */
+function chunkEntry(name) {
+  if (name !== 'mysql2') return { path: require.resolve(name, { paths: [ROOT] }) };
+  const mysql2Dir = path.dirname(require.resolve('mysql2/package.json', { paths: [ROOT] }));
+  return {
+    contents: `exports.createConnection = require(${JSON.stringify(path.join(mysql2Dir, 'lib', 'create_connection.js'))});`,
+    resolveDir: mysql2Dir,
+  };
+}
+
+/**
+ * Chunk `name@id`, loaded on first use: through the launcher (which knows
+ * `mfc-chunk:` ids) or, when that fails (no launcher, the chunk missing,
+ * damaged or of another build), the package from node_modules, which an
+ * installed package has: a missing chunk costs time, never the answer.
+ */
+function lazyChunk(nameAtId) {
+  const name = nameAtId.slice(0, nameAtId.lastIndexOf('@'));
+  return lazyModule(
+    `(() => { try { return require(${JSON.stringify(`mfc-chunk:${nameAtId}`)}); } catch { return require(${JSON.stringify(name)}); } })()`,
+  );
+}
+
+/** A module standing for what `expression` evaluates to (a require) until first used. */
+function lazyModule(expression) {
   return [
     'let real;',
-    `const load = () => (real ??= require(${JSON.stringify(file)}));`,
+    `const load = () => (real ??= ${expression});`,
     'module.exports = new Proxy({}, {',
     '  get: (_, key) => load()[key],',
     '  has: (_, key) => key in load(),',
@@ -116,16 +201,14 @@ function lazyModule(file) {
   ].join('\n');
 }
 
-async function bundle(esbuild, name) {
-  const out = path.join(ROOT, 'dist', 'bundle', `${name}.js`);
-  const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'dist', 'bin', `${name}.js`)],
+/** esbuild options shared by the bundles and the chunks. */
+function commonOptions(chunks, inside) {
+  return {
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     write: false,
-    outfile: out,
     // Whitespace and syntax only: names stay (mysql2 and error stacks use
     // them) and so does every semantic; comments go, which halves the file.
     minifyWhitespace: true,
@@ -133,16 +216,54 @@ async function bundle(esbuild, name) {
     legalComments: 'none',
     charset: 'ascii',
     logLevel: 'warning',
-    plugins: [replacementsPlugin()],
-  });
-  const code = result.outputFiles[0].text;
+    plugins: [replacementsPlugin(chunks, inside)],
+  };
+}
+
+/** The built code with its id line (see BUNDLE_ID_PREFIX), written to `out`; returns the id. */
+function writeWithId(out, code) {
   // launcher/bundle-loader.ts reads the bundle as latin1, the cheapest exact decoding of ASCII.
   // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: any byte above 0x7f fails
-  if (/[^\x00-\x7f]/.test(code)) fail(`${name}: bundle is not ASCII`);
+  if (/[^\x00-\x7f]/.test(code)) fail(`${path.basename(out)}: bundle is not ASCII`);
   const id = createHash('sha256').update(code).digest('hex');
   const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
+  writeAtomically(out, `${BUNDLE_ID_PREFIX}${id}\n${code}`);
+  return id;
+}
+
+/** Builds each chunk (see CHUNKS) once, when first asked for its id. */
+function chunkBuilder(esbuild) {
+  const ids = new Map();
+  const chunks = { id: (name) => ids.get(name) ?? ids.set(name, buildChunk(esbuild, name, chunks)).get(name) };
+  return chunks;
+}
+
+/** Chunk `name` (see CHUNKS); resolves with its id. */
+async function buildChunk(esbuild, name, chunks) {
+  const { chunkPaths } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
+  const entry = chunkEntry(name);
+  const result = await esbuild.build({
+    ...commonOptions(chunks, name),
+    ...(entry.path !== undefined
+      ? { entryPoints: [entry.path] }
+      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: `${name}-chunk.js`, loader: 'js' } }),
+    outfile: chunkPaths(name, ROOT).bundle,
+  });
+  return writeWithId(chunkPaths(name, ROOT).bundle, result.outputFiles[0].text);
+}
+
+async function bundle(esbuild, name, chunks) {
+  const out = path.join(ROOT, 'dist', 'bundle', `${name}.js`);
+  const result = await esbuild.build({
+    ...commonOptions(chunks, undefined),
+    metafile: Boolean(process.env.MFC_BUILD_METAFILE),
+    entryPoints: [path.join(ROOT, 'dist', 'bin', `${name}.js`)],
+    outfile: out,
+  });
+  if (process.env.MFC_BUILD_METAFILE) fs.writeFileSync(`${out}.meta.json`, JSON.stringify(result.metafile));
+  const id = writeWithId(out, result.outputFiles[0].text);
+  const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
   const idLine = `${BUNDLE_ID_PREFIX}${id}\n`;
-  writeAtomically(out, idLine + code);
   // The tsc output names the bundle built from it (see BUNDLE_ID_PREFIX):
   // the next tsc run drops the line, and the shims stop using this bundle.
   const compiled = path.join(ROOT, 'dist', 'bin', `${name}.js`);
@@ -182,9 +303,13 @@ async function main() {
   } catch {
     fail('esbuild is missing: run npm ci (it is a devDependency)');
   }
-  // A stale cache must never meet a new bundle, even for a moment.
-  for (const name of EXECUTABLES) fs.rmSync(path.join(ROOT, 'dist', 'bundle', `${name}.cache`), { force: true });
-  for (const name of EXECUTABLES) await bundle(esbuild, name);
+  // A stale cache must never meet a new bundle, even for a moment; nor
+  // should a chunk or cache of an earlier build (another chunk list) remain.
+  const dir = path.join(ROOT, 'dist', 'bundle');
+  if (fs.existsSync(dir))
+    for (const f of fs.readdirSync(dir)) if (/\.(cache|tmp)$|^chunk-/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+  const chunks = chunkBuilder(esbuild);
+  for (const name of EXECUTABLES) await bundle(esbuild, name, chunks);
   for (const name of EXECUTABLES) warmUp(name);
 }
 

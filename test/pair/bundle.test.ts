@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_ID_PREFIX } from '../../launcher/bundle-loader';
+import { BUNDLE_ID_PREFIX, CHUNK_PREFIX } from '../../launcher/bundle-loader';
 import { Pair } from '../support/pair';
 import { nodeOptionFile } from '../support/lb-setup';
 import { cleanEnv } from '../support/run-bin';
@@ -86,10 +86,25 @@ function bundleFile(root: string, name = SNMP): string {
   return join(root, 'dist', 'bundle', `${name}.js`);
 }
 
-/** The cache header line: "mfc-code-cache 1 <node> <arch> <bundle id> <sha1>". */
+/** The cache header line: "mfc-code-cache 2 <node> <arch> <bundle id> <payload bytes>". */
 function cacheHeader(root: string, name = SNMP): string[] {
-  const buf = fs.readFileSync(cacheFile(root, name));
+  return cacheHeaderOf(cacheFile(root, name));
+}
+
+function cacheHeaderOf(file: string): string[] {
+  const buf = fs.readFileSync(file);
   return buf.toString('latin1', 0, buf.indexOf(0x0a)).split(' ');
+}
+
+/** The driver's chunk (scripts/build.js, CHUNKS) and its cache. */
+function driverChunk(root: string): { bundle: string; cache: string } {
+  const dir = join(root, 'dist', 'bundle');
+  return { bundle: join(dir, 'chunk-mysql2.js'), cache: join(dir, 'chunk-mysql2.cache') };
+}
+
+function idOf(bundleFile: string): string {
+  const source = fs.readFileSync(bundleFile, 'latin1');
+  return source.slice(BUNDLE_ID_PREFIX.length, source.indexOf('\n'));
 }
 
 function leftovers(root: string): string[] {
@@ -112,7 +127,10 @@ describe('bundled executables', () => {
       const header = cacheHeader(built, name);
       assert.equal(header[0], 'mfc-code-cache');
       assert.equal(header[4], source.slice(BUNDLE_ID_PREFIX.length, source.indexOf('\n')), `${name}: cache for this bundle`);
+      assert.ok(!source.includes('createConnection='), `${name}: the driver is not in the bundle`);
+      assert.ok(source.includes(`${CHUNK_PREFIX}mysql2@${idOf(driverChunk(built).bundle)}`), `${name}: it names the driver chunk built`);
     }
+    assert.equal(cacheHeaderOf(driverChunk(built).cache)[4], idOf(driverChunk(built).bundle), 'the driver chunk has its cache');
   });
 
   test('the bundle alone (no dist/bin) and the tsc output alone (no dist/bundle) print the same --help and --version', () => {
@@ -235,12 +253,20 @@ describe('code cache fallbacks, on a real pair', () => {
   });
 
   test('a damaged cache (flipped bytes, truncated, garbage) is never handed to V8', () => {
+    const flip = (b: Buffer, at: number): Buffer => {
+      const c = Buffer.from(b);
+      c[at] = (c[at] ?? 0) ^ 0xff;
+      return c;
+    };
     const damage: Record<string, (b: Buffer) => Buffer> = {
       'flipped payload bytes': (b) => {
         const c = Buffer.from(b);
-        for (let i = b.indexOf(0x0a) + 24; i < c.length; i += 997) c[i] = (c[i] ?? 0) ^ 0xff;
+        // Not at a fixed stride: a pattern repeating with the payload's length would hit both copies alike.
+        for (let i = b.indexOf(0x0a) + 24, step = 997; i < c.length; i += step, step += 13) c[i] = (c[i] ?? 0) ^ 0xff;
         return c;
       },
+      'one byte flipped in the first copy': (b) => flip(b, b.indexOf(0x0a) + 1 + Math.floor((b.length - b.indexOf(0x0a)) / 4)),
+      'one byte flipped in the second copy': (b) => flip(b, b.length - 1),
       truncated: (b) => b.subarray(0, b.length - 100),
       'no header': (b) => b.subarray(b.indexOf(0x0a) + 1),
       garbage: () => Buffer.from('not a cache at all'),
@@ -252,6 +278,53 @@ describe('code cache fallbacks, on a real pair', () => {
       assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), what);
       assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), `${what}, second run`);
     }
+  });
+
+  test('the answers that need no database never load the driver; a probe does', () => {
+    const root = bundleOnlyCopy(built, dir, 'driver-unused');
+    const marker = join(root, 'driver-loaded');
+    const chunk = driverChunk(root);
+    // The named chunk (same id), which says when it is loaded and then is the driver.
+    fs.writeFileSync(
+      chunk.bundle,
+      `${BUNDLE_ID_PREFIX}${idOf(chunk.bundle)}\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, '');\nmodule.exports = require('mysql2');\n`,
+    );
+    const maintenanceFile = join(root, 'maintenance');
+    fs.writeFileSync(maintenanceFile, '');
+    for (const args of [
+      ['--help'],
+      ['--version'],
+      ['--no-such-option'],
+      [`--defaults-file=${optionFile}`, `--maintenance-file=${maintenanceFile}`],
+    ]) {
+      const r = runIn(root, SNMP, args);
+      assert.equal(r.stderr, '', args.join(' '));
+      assert.equal(fs.existsSync(marker), false, `${args.join(' ')}: the driver was loaded`);
+    }
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'probe');
+    assert.equal(fs.existsSync(marker), true, 'a probe loads the driver');
+  });
+
+  test('a driver chunk missing, or not the one the bundle names: the driver from node_modules answers', () => {
+    for (const damage of ['missing', 'another build']) {
+      const root = bundleOnlyCopy(built, dir, `chunk-${damage.replace(/\W+/g, '-')}`);
+      const chunk = driverChunk(root);
+      if (damage === 'missing') fs.rmSync(chunk.bundle);
+      else fs.writeFileSync(chunk.bundle, `${BUNDLE_ID_PREFIX}${'0'.repeat(64)}\nthrow new Error('impostor');\n`);
+      assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), damage);
+    }
+  });
+
+  test("a damaged driver chunk cache: right answer, and the chunk's cache is written anew", () => {
+    const root = bundleOnlyCopy(built, dir, 'chunk-cache-damaged');
+    const chunk = driverChunk(root);
+    const before = fs.readFileSync(chunk.cache);
+    fs.writeFileSync(chunk.cache, before.subarray(0, before.length - 1));
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'damaged chunk cache');
+    assert.equal(cacheHeaderOf(chunk.cache)[4], idOf(chunk.bundle), 'a cache for this chunk');
+    assert.equal(fs.readFileSync(chunk.cache).length > before.length / 2, true);
+    assert.deepEqual(leftovers(root), []);
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'with the rewritten chunk cache');
   });
 
   test('a directory the user cannot write: right answer, nothing written, nothing printed', () => {
