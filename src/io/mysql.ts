@@ -68,6 +68,10 @@ export function connect(endpoint: Endpoint, deadline: Deadline, role: string): P
     // mysql2's statement cache stays empty: 1, not its default 16000, which
     // allocates ~0.5 MB per connection up front (and a young-generation GC).
     maxPreparedStatements: 1,
+    // mysql2's generic row parser, not one generated with `new Function`
+    // for every result set: generated code is compiled afresh in every
+    // process (no code cache holds it), a few ms of a single-shot run.
+    disableEval: true,
   };
   if (endpoint.socket !== undefined) options.socketPath = endpoint.socket;
   else {
