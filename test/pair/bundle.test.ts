@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_ID_PREFIX, CHUNK_PREFIX } from '../../launcher/bundle-loader';
+import { BUNDLE_ID_PREFIX, CHUNK_PREFIX, MODULE_WRAPPER } from '../../launcher/bundle-loader';
 import { Pair } from '../support/pair';
 import { nodeOptionFile } from '../support/lb-setup';
 import { cleanEnv } from '../support/run-bin';
@@ -154,7 +154,7 @@ describe('bundled executables', () => {
     const root = copyOf(built, dir, 'stale-bundle');
     const reference = runIn(root, SNMP, ['--help']);
     const impostor = (id: string): string =>
-      `${BUNDLE_ID_PREFIX}${id}\nexports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;\n`;
+      `${BUNDLE_ID_PREFIX}${id}\n${MODULE_WRAPPER[0]}exports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;${MODULE_WRAPPER[1]}\n`;
     const compiled = join(root, 'dist', 'bin', `${SNMP}.js`);
     const tscText = fs.readFileSync(compiled, 'latin1');
     const idLine = tscText.slice(tscText.lastIndexOf(BUNDLE_ID_PREFIX));
@@ -287,7 +287,7 @@ describe('code cache fallbacks, on a real pair', () => {
     // The named chunk (same id), which says when it is loaded and then is the driver.
     fs.writeFileSync(
       chunk.bundle,
-      `${BUNDLE_ID_PREFIX}${idOf(chunk.bundle)}\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, '');\nmodule.exports = require('mysql2');\n`,
+      `${BUNDLE_ID_PREFIX}${idOf(chunk.bundle)}\n${MODULE_WRAPPER[0]}require('fs').writeFileSync(${JSON.stringify(marker)}, '');\nmodule.exports = require('mysql2');${MODULE_WRAPPER[1]}\n`,
     );
     const maintenanceFile = join(root, 'maintenance');
     fs.writeFileSync(maintenanceFile, '');
