@@ -111,6 +111,8 @@ const CHUNKS = {
  * Module replacements that keep behaviour and drop start-up work:
  *  - a module of CHUNKS: its chunk, behind a lazy module (above); mysql2's
  *    iconv-lite, first through ICONV_ASCII (below).
+ *  - `crypto` inside mysql2: SHA-1 in JS (CRYPTO_SHA1, below), the rest of
+ *    node:crypto loaded on first use.
  *  - `tls` inside mysql2: loaded on first use. mysql2 requires it at the top
  *    of its connection, but only a connection asking for SSL uses it, and
  *    loading it costs ~8 ms; our options cannot ask for SSL, and if a
@@ -156,6 +158,10 @@ function replacementsPlugin(chunks, inside) {
         resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
+      build.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+        args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'crypto-sha1', namespace: 'mfc' } : undefined,
+      );
+      build.onLoad({ filter: /^crypto-sha1$/, namespace: 'mfc' }, () => ({ contents: CRYPTO_SHA1, resolveDir: ROOT, loader: 'js' }));
       build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
         args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'lazy-tls', namespace: 'mfc' } : undefined,
       );
@@ -173,31 +179,31 @@ function replacementsPlugin(chunks, inside) {
   };
 }
 
+/** iconv-lite for mysql2: ASCII decoded without it, see src/io/iconv-ascii.ts. */
+const ICONV_ASCII = `let real;
+module.exports = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'io', 'iconv-ascii.js'))}).asciiFirst(() => (real ??= require('iconv-lite')));
+`;
+
 /**
- * iconv-lite as mysql2 uses it (getDecoder, getEncoder). mysql2 decodes the
- * server's greeting and every utf8mb3 column (those of the SHOW statements)
- * as 'cesu8', which Node has no decoder for. For ASCII bytes, all that
- * these hold in practice, CESU-8, UTF-8 and latin1 give the same string, so
- * ASCII is decoded here and anything else by iconv-lite itself, a chunk
- * loaded when first needed: a probe no longer loads its code-page tables.
+ * node:crypto as mysql2 uses it. A MariaDB login (mysql_native_password)
+ * needs three SHA-1 hashes of a few dozen bytes, and loading node:crypto
+ * for them costs more than the rest of the login (src/core/sha1.ts); any
+ * other use (caching_sha2_password's SHA-256 and RSA, the server side's
+ * random bytes) loads node:crypto itself, on first use.
  */
-const ICONV_ASCII = `const iconv = require('iconv-lite');
-const ascii = (b) => {
-  for (let i = 0; i < b.length; i++) if (b[i] > 0x7f) return false;
-  return true;
-};
-const cesu8 = {
-  write: (b) => {
-    if (ascii(b)) return b.toString('latin1');
-    const d = iconv.getDecoder('cesu8');
-    const s = d.write(b);
-    const t = d.end();
-    return t ? s + t : s;
+const CRYPTO_SHA1 = `const { createSha1 } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'core', 'sha1.js'))});
+let real;
+const load = () => (real ??= require('node:crypto'));
+const createHash = (algorithm, options) => (algorithm === 'sha1' && options === undefined ? createSha1() : load().createHash(algorithm, options));
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === 'createHash' ? createHash : load()[key]),
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(load(), key);
+    return d === undefined ? d : { ...d, configurable: true };
   },
-  end: () => undefined,
-};
-exports.getDecoder = (encoding, options) => (encoding === 'cesu8' && options === undefined ? cesu8 : iconv.getDecoder(encoding, options));
-exports.getEncoder = (encoding, options) => iconv.getEncoder(encoding, options);
+});
 `;
 
 /**
