@@ -235,6 +235,35 @@ describe('code cache fallbacks, on a real pair', () => {
     assert.equal(r.code, 0, `${what}: exit code`);
   }
 
+  test('the bundles answer as the tsc output on the paths through the driver: replica status, trial stamp, server errors', () => {
+    const bundleOnly = bundleOnlyCopy(built, dir, 'driver-paths-bundle');
+    const tscOnly = copyOf(built, dir, 'driver-paths-tsc');
+    fs.rmSync(join(tscOnly, 'dist', 'bundle'), { recursive: true });
+    const wrongPassword = join(dir, 'wrong-password.cnf');
+    fs.writeFileSync(wrongPassword, fs.readFileSync(optionFile, 'utf8').replace(/^password=.*$/m, 'password=not-the-password'), {
+      mode: 0o600,
+    });
+    const noTable = nodeOptionFile(pair, 'a', dir, 'no-table', { table: 'status_example.no_such_table', timeout: '5' });
+    // Times and ages differ from run to run; everything else must not.
+    const same = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
+    for (const [name, args] of [
+      // The plugin reads SHOW ALL SLAVES STATUS (utf8mb3 columns), tries the stamp and rolls it back, asks the peer.
+      ['check_mysql_failover', [`--defaults-file=${optionFile}`]],
+      ['check_mysql_failover', [`--defaults-file=${wrongPassword}`]],
+      ['check_mysql_failover', [`--defaults-file=${noTable}`]],
+      ['mysql-failover-check', ['status', `--defaults-file=${optionFile}`]],
+    ] as const) {
+      const fromBundle = runIn(bundleOnly, name, args);
+      const fromTsc = runIn(tscOnly, name, args);
+      const what = `${name} ${args.join(' ')}`;
+      assert.equal(fromBundle.stderr, '', `${what} (bundle): stderr`);
+      assert.equal(same(fromBundle.stdout), same(fromTsc.stdout), what);
+      assert.equal(fromBundle.code, fromTsc.code, `${what}: exit code`);
+    }
+    assert.match(runIn(bundleOnly, 'check_mysql_failover', [`--defaults-file=${wrongPassword}`]).stdout, /ER_ACCESS_DENIED_ERROR \(1045\)/);
+    assert.match(runIn(bundleOnly, 'check_mysql_failover', [`--defaults-file=${noTable}`]).stdout, /ER_NO_SUCH_TABLE \(1146\)/);
+  });
+
   test('the cache from the build is used as it is', () => {
     const root = bundleOnlyCopy(built, dir, 'cache-ok');
     const before = fs.readFileSync(cacheFile(root));
