@@ -13,9 +13,10 @@
  * This module is what the bin/ shims load first, so it stays small and
  * requires nothing it does not need on the fast path.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vm from 'node:vm';
+// Named imports: `import * as` makes tsc copy every export of the module (fs has ~100) at each start.
+import { accessSync, constants, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 
 export interface Executable {
   main(argv: readonly string[]): Promise<number>;
@@ -49,12 +50,12 @@ export interface BundlePaths {
 }
 
 /** Where an executable's bundle, cache and tsc output live, relative to the package root. */
-export function bundlePaths(name: string, root = path.join(__dirname, '..', '..')): BundlePaths {
-  const dir = path.join(root, 'dist', 'bundle');
+export function bundlePaths(name: string, root = join(__dirname, '..', '..')): BundlePaths {
+  const dir = join(root, 'dist', 'bundle');
   return {
-    bundle: path.join(dir, `${name}.js`),
-    cache: path.join(dir, `${name}.cache`),
-    compiled: path.join(root, 'dist', 'bin', `${name}.js`),
+    bundle: join(dir, `${name}.js`),
+    cache: join(dir, `${name}.cache`),
+    compiled: join(root, 'dist', 'bin', `${name}.js`),
   };
 }
 
@@ -79,7 +80,7 @@ function cacheHeaderPrefix(bundleId: string): string {
 function readCache(file: string, bundleId: string): Buffer | undefined {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    buf = readFileSync(file);
   } catch {
     return undefined;
   }
@@ -101,12 +102,12 @@ export function writeCache(file: string, bundleId: string, data: Buffer): boolea
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     const header = `${cacheHeaderPrefix(bundleId)}${data.length}\n`;
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header, 'latin1'), data, data]), { mode: 0o644 });
-    fs.renameSync(tmp, file);
+    writeFileSync(tmp, Buffer.concat([Buffer.from(header, 'latin1'), data, data]), { mode: 0o644 });
+    renameSync(tmp, file);
     return true;
   } catch {
     try {
-      fs.unlinkSync(tmp);
+      unlinkSync(tmp);
     } catch {
       // nothing was written
     }
@@ -118,7 +119,7 @@ export function writeCache(file: string, bundleId: string, data: Buffer): boolea
 function namedByTscOutput(compiled: string, idLine: string): boolean {
   let text: string;
   try {
-    text = fs.readFileSync(compiled, 'latin1');
+    text = readFileSync(compiled, 'latin1');
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
@@ -129,14 +130,14 @@ function namedByTscOutput(compiled: string, idLine: string): boolean {
 export interface CompiledFile {
   paths: { bundle: string; cache: string };
   id: string;
-  script: vm.Script;
+  script: Script;
   /** Whether usable cached data was read and V8 accepted it. */
   cacheUsed: boolean;
 }
 
 export interface CompiledBundle {
   exports: Executable;
-  script: vm.Script;
+  script: Script;
   bundleId: string;
   /** Whether usable cached data was read and V8 accepted it. */
   cacheUsed: boolean;
@@ -153,16 +154,16 @@ export interface CompiledBundle {
 export const CHUNK_PREFIX = 'mfc-chunk:';
 
 /** Where chunk `name` (scripts/build.js, CHUNKS) and its cache live, relative to the package root. */
-export function chunkPaths(name: string, root = path.join(__dirname, '..', '..')): { bundle: string; cache: string } {
-  const dir = path.join(root, 'dist', 'bundle');
-  return { bundle: path.join(dir, `chunk-${name}.js`), cache: path.join(dir, `chunk-${name}.cache`) };
+export function chunkPaths(name: string, root = join(__dirname, '..', '..')): { bundle: string; cache: string } {
+  const dir = join(root, 'dist', 'bundle');
+  return { bundle: join(dir, `chunk-${name}.js`), cache: join(dir, `chunk-${name}.cache`) };
 }
 
 type ModuleFunction = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
 
 /**
  * Reads and runs one CommonJS file built by scripts/build.js the way Node's
- * loader would, but through vm.Script so that V8's cached data can be passed
+ * loader would, but through Script so that V8's cached data can be passed
  * in. `accept` judges the id line; undefined when the file is not there or
  * not accepted.
  */
@@ -175,7 +176,7 @@ function compileFile(
   let source: string;
   try {
     // The build guarantees ASCII: latin1 is the cheapest exact decoding.
-    source = fs.readFileSync(paths.bundle, 'latin1');
+    source = readFileSync(paths.bundle, 'latin1');
   } catch {
     return undefined;
   }
@@ -184,11 +185,11 @@ function compileFile(
   const id = source.slice(BUNDLE_ID_PREFIX.length, idEnd);
   if (!accept(id, source.slice(0, idEnd + 1))) return undefined;
   const cachedData = useCache ? readCache(paths.cache, id) : undefined;
-  const script = new vm.Script(source, cachedData ? { filename: paths.bundle, cachedData } : { filename: paths.bundle });
+  const script = new Script(source, cachedData ? { filename: paths.bundle, cachedData } : { filename: paths.bundle });
   const fn: unknown = script.runInThisContext();
   if (typeof fn !== 'function') return undefined;
   const mod = { exports: {} as unknown };
-  (fn as ModuleFunction).call(mod.exports, mod.exports, moduleRequire, mod, paths.bundle, path.dirname(paths.bundle));
+  (fn as ModuleFunction).call(mod.exports, mod.exports, moduleRequire, mod, paths.bundle, dirname(paths.bundle));
   return { exports: mod.exports, file: { paths, id, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected } };
 }
 
@@ -201,7 +202,7 @@ export function compileBundle(paths: BundlePaths, useCache = true): CompiledBund
   let network = false;
   const files: CompiledFile[] = [];
   const chunks = new Map<string, unknown>();
-  const chunkRoot = path.join(path.dirname(paths.bundle), '..', '..');
+  const chunkRoot = join(dirname(paths.bundle), '..', '..');
   // The bundle requires Node built-ins, its chunks and (never on our paths)
   // an optional mysql2 dependency, found from here the same way as from the
   // bundle: this module's require serves, without loading node:module.
@@ -269,7 +270,7 @@ export function loadExecutable(name: string, root?: string): Executable {
       if (!usedNetwork() || files.every((f) => f.cacheUsed)) return code;
       try {
         // Serialising costs milliseconds: only when the files can be written.
-        fs.accessSync(path.dirname(paths.cache), fs.constants.W_OK);
+        accessSync(dirname(paths.cache), constants.W_OK);
         writeCaches(files);
       } catch {
         // a cache is an optimisation: never let it change the outcome
