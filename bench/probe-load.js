@@ -44,6 +44,17 @@ async function httpProbe(host, port) {
   return { ms: r.ms, answer: r.error ?? status ?? 'garbled' };
 }
 
+const METRICS_REQUEST = 'GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n';
+
+/** A Prometheus scrape: `metrics` when the answer is 200 in the text exposition format, else what came instead. */
+async function metricsProbe(host, port) {
+  const r = await tcpProbe(host, port, METRICS_REQUEST);
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(r.answer)?.[1];
+  const body = r.answer.slice(r.answer.indexOf('\r\n\r\n') + 4);
+  const exposition = status === '200' && /^# (HELP|TYPE) /m.test(body);
+  return { ms: r.ms, answer: r.error ?? (exposition ? 'metrics' : `HTTP ${status ?? 'garbled'}, not the Prometheus text format`) };
+}
+
 /** HAProxy agent-check: the server speaks first, one line, and closes. */
 async function agentProbe(host, port) {
   const r = await tcpProbe(host, port, undefined);
@@ -78,4 +89,4 @@ function summarise(results) {
   };
 }
 
-module.exports = { httpProbe, agentProbe, sequential, summarise };
+module.exports = { httpProbe, agentProbe, metricsProbe, sequential, summarise };

@@ -13,15 +13,24 @@
  *   - mysql-failover-snmp, healthy path (fresh heartbeat), TCP and unix socket
  *   - mysql-failover-snmp, stale-then-caught-up path (the stamp is set an hour
  *     back before every run by hyperfine's --prepare), TCP
+ *   - mysql-failover-snmp, healthy, with a --log-file (which makes it ask the
+ *     peer, see ProbeOptions.skipPeerWhenFresh) and with a failover state
+ *     (--state-file, --down-after, --up-after: a lock file, the state read,
+ *     the peer asked, the file written only when the state changes)
+ *   - mysql-failover-snmp answers that need no database: --help, --version,
+ *     a bad option (DOWN, and a line to the system log through `logger`) and
+ *     the maintenance file (DOWN)
  *   - monitoring-plugins check_mysql -S (C), TCP
  *   - bench/mysqldb_check.py (Python 3 + MySQLdb, same work as ours), TCP
  *   - node -e 0, the floor for any Node program
  * Interleaved: BENCH_ROUNDS (5) hyperfine invocations over all commands, the
  * order rotated each round, BENCH_RUNS (30) runs per command in all;
  * peak RSS is the median of BENCH_RSS_RUNS (10) runs of /usr/bin/time -f %M.
+ * Then the resident modes (residentBench below), HAProxy's own static answer
+ * as the machine's ceiling, and the targets, each met or missed with figures.
  *
  * As root, installs what is missing from Debian (hyperfine, python3-mysqldb,
- * monitoring-plugins-standard, time); builds dist/ when it is missing.
+ * monitoring-plugins-standard, time, wrk, haproxy); always builds.
  *
  * All commands (ours included) log in as a bench-only user with a simple
  * password, because check_mysql takes its password on the command line.
@@ -39,6 +48,8 @@ const RSS_RUNS = positiveInt('BENCH_RSS_RUNS', 10);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5);
 /** Iterating on the resident mode: skip the single-shot commands and do not write results.md. */
 const RESIDENT_ONLY = process.env.BENCH_RESIDENT_ONLY === '1';
+/** Iterating on the single-shot commands: skip the resident mode and do not write results.md. */
+const SINGLE_ONLY = process.env.BENCH_SINGLE_ONLY === '1';
 const WARMUP = 2;
 const NODE = '/usr/bin/node';
 const PYTHON = '/usr/bin/python3';
@@ -55,6 +66,7 @@ const PACKAGES = [
   { pkg: 'monitoring-plugins-standard', file: CHECK_MYSQL },
   { pkg: 'time', file: '/usr/bin/time' },
   { pkg: 'wrk', file: '/usr/bin/wrk' },
+  { pkg: 'haproxy', file: '/usr/sbin/haproxy' },
 ];
 
 function positiveInt(name, dflt) {
@@ -160,9 +172,14 @@ function writeOptionFile(file, local, peer) {
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
 }
 
-/** One benchmarked command: argv (run without a shell), optional prepare argv, expected stdout. */
+/**
+ * One benchmarked command: argv (run without a shell), optional prepare
+ * argv, expected stdout; `ours`, `stale`, `peer` (a peer for the ratios),
+ * `noDatabase` (an answer that needs no server: target 2).
+ */
 function commands(pair, files) {
-  const snmp = (file) => [...CLEAN_ENV, NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), `--defaults-file=${file}`];
+  const bin = [...CLEAN_ENV, NODE, path.join(ROOT, 'bin/mysql-failover-snmp')];
+  const snmp = (file, ...more) => [...bin, `--defaults-file=${file}`, ...more];
   const stale = [
     'mariadb',
     '--no-defaults',
@@ -172,10 +189,38 @@ function commands(pair, files) {
     '-e',
     `UPDATE ${TABLE} SET lastcheck = UNIX_TIMESTAMP() - ${STALE_AGE}`,
   ];
+  const usage = /^Usage: mysql-failover-snmp /;
   return [
-    { name: 'mysql-failover-snmp healthy TCP', argv: snmp(files.tcp), expect: '100\n', ours: true },
+    { name: HEALTHY, argv: snmp(files.tcp), expect: '100\n', ours: true },
     { name: 'mysql-failover-snmp healthy socket', argv: snmp(files.socket), expect: '100\n', ours: true },
     { name: 'mysql-failover-snmp stale->caught-up TCP', argv: snmp(files.tcp), prepare: stale, expect: '100\n', ours: true, stale: true },
+    { name: WITH_LOG, argv: snmp(files.tcp, `--log-file=${files.log}`), expect: '100\n', ours: true },
+    { name: STATEFUL, argv: snmp(files.tcp, ...STATE_OPTIONS(files.state)), expect: '100\n', ours: true },
+    { name: 'mysql-failover-snmp --help', argv: [...bin, '--help'], expect: usage, ours: true, noDatabase: true },
+    {
+      name: 'mysql-failover-snmp --version',
+      argv: [...bin, '--version'],
+      expect: /^mysql-failover-snmp \S+\n$/,
+      ours: true,
+      noDatabase: true,
+    },
+    {
+      name: 'mysql-failover-snmp bad option',
+      // A bad option is logged to the system log (src/io/system-log.ts); here
+      // `logger` is pointed at a socket nobody listens on, so the bench does
+      // not fill the machine's log: the cost measured (the spawn) is the same.
+      argv: [...CLEAN_ENV, `MFC_SYSLOG_SOCKET=${files.syslog}`, NODE, path.join(ROOT, 'bin/mysql-failover-snmp'), '--no-such-option'],
+      expect: '200\n',
+      ours: true,
+      noDatabase: true,
+    },
+    {
+      name: 'mysql-failover-snmp maintenance file',
+      argv: snmp(files.tcp, `--maintenance-file=${files.maintenance}`),
+      expect: '200\n',
+      ours: true,
+      noDatabase: true,
+    },
     {
       name: 'check_mysql -S (C) TCP',
       argv: [...CLEAN_ENV, CHECK_MYSQL, '-S', '-H', '127.0.0.1', '-P', String(pair.a.port), '-u', BENCH_USER, '-p', BENCH_PASSWORD],
@@ -188,9 +233,16 @@ function commands(pair, files) {
       expect: '100\n',
       peer: 'python',
     },
-    { name: 'node -e 0 (floor)', argv: [...CLEAN_ENV, NODE, '-e', '0'], expect: '' },
+    { name: FLOOR, argv: [...CLEAN_ENV, NODE, '-e', '0'], expect: '', peer: 'floor' },
   ];
 }
+
+const HEALTHY = 'mysql-failover-snmp healthy TCP';
+const WITH_LOG = 'mysql-failover-snmp healthy TCP, --log-file (asks the peer)';
+const STATEFUL = 'mysql-failover-snmp healthy TCP, failover state';
+const FLOOR = 'node -e 0 (floor)';
+/** The failover state's options for the stateful row (docs/failover-state.md). */
+const STATE_OPTIONS = (file) => [`--state-file=${file}`, '--down-after=4', '--up-after=4'];
 
 /** hyperfine -N splits a command line like a POSIX shell: quote each word. */
 function shellQuote(argv) {
@@ -304,7 +356,64 @@ function machine(serverVersion) {
     ['MySQLdb', output(PYTHON, ['-c', 'import MySQLdb; print(MySQLdb.__version__)'])],
     ['check_mysql', output(CHECK_MYSQL, ['-V'])],
     ['hyperfine', output('hyperfine', ['--version'])],
+    ['wrk', output('wrk', ['-v'])],
+    ['HAProxy', haproxyVersion()],
   ];
+}
+
+function haproxyVersion() {
+  return /HAProxy version (\S+)/.exec(output('/usr/sbin/haproxy', ['-v']))?.[1] ?? 'unknown';
+}
+
+/**
+ * The targets of the speed work, each met or missed with its figure (a
+ * script, not a test: nothing fails). `rows` are the single-shot rows,
+ * `resident` the resident ones (empty with BENCH_SINGLE_ONLY).
+ */
+function targets(rows, resident) {
+  const row = (name) => rows.find((r) => r.name === name);
+  const verdict = (ok) => (ok ? 'met' : 'missed');
+  const ms = (v) => `${v.toFixed(1)} ms`;
+  const healthy = row(HEALTHY);
+  const lines = [
+    `- **Healthy TCP single shot at most 1.25x the Python script: ${verdict(healthy.xPython <= 1.25)}** ` +
+      `(${healthy.xPython.toFixed(2)}x: ${ms(healthy.median)} against ${ms(healthy.median / healthy.xPython)}; stretch 1.0x ${verdict(healthy.xPython <= 1)}).`,
+  ];
+  for (const r of rows.filter((x) => x.c.noDatabase)) {
+    lines.push(
+      `- **${r.name.replace('mysql-failover-snmp ', '')} at most the floor + 5 ms: ${verdict(r.overFloor <= 5)}** (floor ${r.overFloor >= 0 ? '+' : ''}${ms(r.overFloor)}).`,
+    );
+  }
+  const ours = rows.filter((r) => r.c.ours);
+  const fattest = ours.reduce((a, b) => (b.rss > a.rss ? b : a));
+  lines.push(
+    `- **Peak RSS at most 40 MiB: ${verdict(fattest.rss <= 40)}** (healthy TCP ${healthy.rss.toFixed(1)} MiB; most: ${fattest.name}, ` +
+      `${fattest.rss.toFixed(1)} MiB; \`node -e 0\` ${row(FLOOR).rss.toFixed(1)} MiB).`,
+  );
+  const stateful = row(STATEFUL);
+  const withLog = row(WITH_LOG);
+  lines.push(
+    `- **The failover state adds at most 3 ms: ${verdict(stateful.median - healthy.median <= 3)}** ` +
+      `(${ms(stateful.median - healthy.median)} over healthy TCP, of which the peer's login, which the state needs and ` +
+      `the plain healthy probe skips, is about ${ms(withLog.median - healthy.median)} (the --log-file row); ` +
+      `the state file itself ${ms(stateful.median - withLog.median)}).`,
+  );
+  const storms = resident.filter((r) => r.connections !== undefined && r.target !== 'HAProxy static 200 (ceiling)');
+  const ceiling = (r) => resident.find((x) => x.target === 'HAProxy static 200 (ceiling)' && x.connections === r.connections);
+  if (storms.length > 0) {
+    const ratios = storms.map((r) => `${r.target} at ${r.connections}: ${(r.rps / ceiling(r).rps).toFixed(2)}x`);
+    lines.push(
+      `- **serve's throughput at least 0.5x HAProxy's: ${verdict(storms.every((r) => r.rps / ceiling(r).rps >= 0.5))}** (${ratios.join('; ')}).`,
+    );
+    const at100 = storms.filter((r) => r.connections === STORMS[0]);
+    lines.push(
+      `- **p99 at ${STORMS[0]} connections at most 20 ms: ${verdict(at100.every((r) => r.p99 <= 20))}** ` +
+        `(${at100.map((r) => `${r.target} ${ms(r.p99)}`).join('; ')}; HAProxy ${ms(ceiling(at100[0]).p99)}).`,
+    );
+    const inFlight = Math.max(...resident.filter((r) => r.maxInFlight !== undefined).map((r) => r.maxInFlight));
+    lines.push(`- **At most 2 checks in flight: ${verdict(inFlight <= 2)}** (at most ${inFlight} statement(s) of ours running at once).`);
+  }
+  return lines;
 }
 
 function safeRead(f) {
@@ -316,12 +425,13 @@ function safeRead(f) {
 }
 
 function table(rows) {
-  const header = ['command', 'median ms', 'min ms', 'max ms', 'peak RSS MiB', 'x Python', 'x check_mysql'];
+  const header = ['command', 'median ms', 'min ms', 'max ms', 'over floor ms', 'peak RSS MiB', 'x Python', 'x check_mysql'];
   const body = rows.map((r) => [
     r.name,
     r.median.toFixed(1),
     r.min.toFixed(1),
     r.max.toFixed(1),
+    r.c.peer === 'floor' ? '-' : `${r.overFloor >= 0 ? '+' : ''}${r.overFloor.toFixed(1)}`,
     r.rss.toFixed(1),
     r.xPython.toFixed(2),
     r.xCheckMysql.toFixed(2),
@@ -362,6 +472,8 @@ function startResident(argv) {
   return child;
 }
 const residents = new Set();
+/** HAProxy ceilings running (test/support/haproxy.ts), killed on SIGINT/SIGTERM like the residents. */
+const ceilings = new Set();
 
 function stopResident(child) {
   return new Promise((resolve) => {
@@ -417,57 +529,121 @@ async function onServer(pair, work) {
   return { result, checks: (await comSelect(pair)) - before, maxInFlight };
 }
 
+/** `mysql-failover-check serve` with the default 1 s cache or with --cache 0, HTTP and agent listeners. */
+async function startServe(files, cache) {
+  const [httpPort, agentPort] = [await freePort(), await freePort()];
+  const child = startResident([
+    NODE,
+    path.join(ROOT, 'bin/mysql-failover-check'),
+    'serve',
+    `--defaults-file=${files.tcp}`,
+    `--http=127.0.0.1:${httpPort}`,
+    `--agent=127.0.0.1:${agentPort}`,
+    `--cache=${cache}`,
+  ]);
+  const target = {
+    label: cache === '0' ? 'serve --cache 0' : 'serve (cache 1 s)',
+    httpPort,
+    agentPort,
+    serve: true,
+    stop: () => stopResident(child),
+  };
+  await waitAnswer(() => probes.httpProbe('127.0.0.1', httpPort), '200');
+  return target;
+}
+
+/**
+ * The machine's own ceiling for an HTTP answer on loopback: HAProxy (C,
+ * event-driven, one thread per core) answering a static 200 itself, no
+ * check behind it, under the same storms as serve.
+ */
+async function startCeiling() {
+  const { HAProxy } = require(path.join(ROOT, 'dist/test/support/haproxy.js'));
+  const port = await freePort();
+  const haproxy = await HAProxy.start(
+    (statsSocket) => `
+global
+    stats socket ${statsSocket} mode 600 level admin
+    maxconn ${4 * BURST}
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend ceiling
+    bind 127.0.0.1:${port}
+    http-request return status 200 content-type text/plain string "UP fresh"
+`,
+  );
+  ceilings.add(haproxy);
+  const target = {
+    label: 'HAProxy static 200 (ceiling)',
+    httpPort: port,
+    serve: false,
+    stop: async () => {
+      await haproxy.stop();
+      ceilings.delete(haproxy);
+    },
+  };
+  await waitAnswer(() => probes.httpProbe('127.0.0.1', port), '200');
+  return target;
+}
+
+const STORM_ROUNDS = positiveInt('BENCH_STORM_ROUNDS', 3);
+
 /**
  * The resident mode: `mysql-failover-check serve` (HTTP and agent, with the
  * default 1 s cache and with --cache 0) and `mysql-failover-snmp --persist`,
- * probed the way balancers do (a fresh connection per HTTP/agent probe).
+ * probed the way balancers do (a fresh connection per HTTP/agent probe); a
+ * /metrics scrape next to the HTTP probe, when serve has /metrics; and wrk
+ * storms against serve and against HAProxy's static answer, interleaved:
+ * STORM_ROUNDS rounds per storm size, the order of the targets rotated each
+ * round, so that a change of machine load hits every target.
  */
 async function residentBench(pair, files) {
   const rows = [];
-  const check = path.join(ROOT, 'bin/mysql-failover-check');
-  for (const cache of ['1', '0']) {
-    const [httpPort, agentPort] = [await freePort(), await freePort()];
-    const serve = startResident([
-      NODE,
-      check,
-      'serve',
-      `--defaults-file=${files.tcp}`,
-      `--http=127.0.0.1:${httpPort}`,
-      `--agent=127.0.0.1:${agentPort}`,
-      `--cache=${cache}`,
-    ]);
-    try {
-      const http = () => probes.httpProbe('127.0.0.1', httpPort);
-      const agent = () => probes.agentProbe('127.0.0.1', agentPort);
-      await waitAnswer(http, '200');
-      const label = cache === '0' ? 'serve --cache 0' : 'serve (cache 1 s)';
-      log(`${label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes, then wrk storms of ${STORMS.join(' and ')} connections`);
+  const targets = [];
+  try {
+    for (const cache of ['1', '0']) targets.push(await startServe(files, cache));
+    targets.push(await startCeiling());
+    for (const t of targets.filter((x) => x.serve)) {
+      const http = () => probes.httpProbe('127.0.0.1', t.httpPort);
+      const agent = () => probes.agentProbe('127.0.0.1', t.agentPort);
+      log(`${t.label}: ${SEQUENTIAL_PROBES} sequential HTTP and agent probes`);
       const seqHttp = await onServer(pair, () => probes.sequential(http, SEQUENTIAL_PROBES));
       rows.push({
-        name: `${label}: HTTP probe, one at a time`,
+        name: `${t.label}: HTTP probe, one at a time`,
         ...probes.summarise(seqHttp.result),
         checks: seqHttp.checks,
         maxInFlight: seqHttp.maxInFlight,
       });
+      if (t.label === 'serve (cache 1 s)') rows.push(await metricsRow(pair, t));
       const seqAgent = await onServer(pair, () => probes.sequential(agent, SEQUENTIAL_PROBES));
       rows.push({
-        name: `${label}: agent probe, one at a time`,
+        name: `${t.label}: agent probe, one at a time`,
         ...probes.summarise(seqAgent.result),
         checks: seqAgent.checks,
         maxInFlight: seqAgent.maxInFlight,
       });
-      for (const connections of STORMS) {
-        const storm = await onServer(pair, () => wrk(httpPort, connections));
-        rows.push({
-          name: `${label}: wrk, ${connections} connections, ${WRK_SECONDS} s`,
-          ...storm.result,
-          checks: storm.checks,
-          maxInFlight: storm.maxInFlight,
-        });
-      }
-    } finally {
-      await stopResident(serve);
     }
+    for (const connections of STORMS) {
+      log(`wrk storms of ${connections} connections: ${STORM_ROUNDS} rounds x ${targets.length} targets x ${WRK_SECONDS} s, rotated`);
+      const runs = new Map(targets.map((t) => [t, []]));
+      for (let round = 0; round < STORM_ROUNDS; round++) {
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[(i + round) % targets.length];
+          runs
+            .get(t)
+            .push(t.serve ? await onServer(pair, () => wrk(t.httpPort, connections)) : { result: await wrk(t.httpPort, connections) });
+        }
+      }
+      for (const t of targets)
+        rows.push(stormRow(`${t.label}: wrk, ${connections} connections, ${STORM_ROUNDS} x ${WRK_SECONDS} s`, runs.get(t), t, connections));
+    }
+  } finally {
+    for (const t of targets) await t.stop();
   }
   // The tests' snmpd stand-in (one request written, one whole answer read).
   const { PersistClient } = require(path.join(ROOT, 'dist/test/support/pass-persist-client.js'));
@@ -491,6 +667,45 @@ async function residentBench(pair, files) {
     await client.close();
   }
   return rows;
+}
+
+/**
+ * A Prometheus scrape of serve's /metrics next to the probes, one at a time.
+ * serve may not have /metrics (it came with the metrics work): the row then
+ * says what serve answered instead and measures nothing.
+ */
+async function metricsRow(pair, t) {
+  const name = `${t.label}: /metrics scrape, one at a time`;
+  const scrape = () => probes.metricsProbe('127.0.0.1', t.httpPort);
+  const first = await scrape();
+  if (first.answer !== 'metrics') {
+    log(`${name}: not measured, serve answered ${first.answer}`);
+    return { name, absent: `not measured: /metrics answered ${first.answer}` };
+  }
+  log(`${name}: ${SEQUENTIAL_PROBES} sequential scrapes`);
+  const seq = await onServer(pair, () => probes.sequential(scrape, SEQUENTIAL_PROBES));
+  return { name, ...probes.summarise(seq.result), checks: seq.checks, maxInFlight: seq.maxInFlight };
+}
+
+/** One target's storms of one size, over the rounds: the mean throughput, the medians of the rounds' latencies, the largest maximum. */
+function stormRow(name, runs, target, connections) {
+  const results = runs.map((r) => r.result);
+  const answers = {};
+  for (const r of results) for (const [a, n] of Object.entries(r.answers)) answers[a] = (answers[a] ?? 0) + n;
+  return {
+    name,
+    target: target.label,
+    connections,
+    n: results.reduce((sum, r) => sum + r.n, 0),
+    rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+    median: median(results.map((r) => r.median)),
+    p99: median(results.map((r) => r.p99)),
+    min: NaN,
+    max: Math.max(...results.map((r) => r.max)),
+    answers,
+    checks: target.serve ? runs.reduce((sum, r) => sum + r.checks, 0) : undefined,
+    maxInFlight: target.serve ? Math.max(...runs.map((r) => r.maxInFlight)) : undefined,
+  };
 }
 
 const WRK_SECONDS = positiveInt('BENCH_WRK_SECONDS', 5);
@@ -532,6 +747,7 @@ async function wrk(port, connections) {
   if (errors) answers[`socket errors (${errors})`] = 1;
   return {
     n: requests,
+    rps: Number(grab(/^Requests\/sec:\s+([\d.]+)/m, 'requests per second')[1]),
     median: ms(grab(/^\s+50%\s+(\S+)/m, 'median')[1]),
     p99: ms(grab(/^\s+99%\s+(\S+)/m, 'p99')[1]),
     min: NaN,
@@ -541,21 +757,42 @@ async function wrk(port, connections) {
 }
 
 function residentTable(rows, checkMysqlMedian) {
-  const header = ['probe', 'n', 'median ms', 'p99 ms', 'min ms', 'max ms', 'x check_mysql', 'checks run', 'max in flight', 'answers'];
-  const body = rows.map((r) => [
-    r.name,
-    String(r.n),
-    r.median.toFixed(2),
-    r.p99.toFixed(2),
-    Number.isNaN(r.min) ? '-' : r.min.toFixed(2),
-    r.max.toFixed(2),
-    (r.median / checkMysqlMedian).toFixed(3),
-    String(r.checks),
-    String(r.maxInFlight),
-    Object.entries(r.answers)
-      .map(([a, n]) => `${a} x${n}`)
-      .join(', '),
-  ]);
+  const header = [
+    'probe',
+    'n',
+    'req/s',
+    'x HAProxy req/s',
+    'median ms',
+    'p99 ms',
+    'min ms',
+    'max ms',
+    'x check_mysql',
+    'checks run',
+    'max in flight',
+    'answers',
+  ];
+  const ceiling = (r) => rows.find((x) => x.target === 'HAProxy static 200 (ceiling)' && x.connections === r.connections);
+  const opt = (v, digits) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+  const body = rows.map((r) =>
+    r.absent !== undefined
+      ? [r.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', r.absent]
+      : [
+          r.name,
+          String(r.n),
+          opt(r.rps, 0),
+          r.rps === undefined ? '-' : opt(r.rps / (ceiling(r)?.rps ?? NaN), 2),
+          r.median.toFixed(2),
+          r.p99.toFixed(2),
+          opt(r.min, 2),
+          r.max.toFixed(2),
+          (r.median / checkMysqlMedian).toFixed(3),
+          r.checks === undefined ? '-' : String(r.checks),
+          r.maxInFlight === undefined ? '-' : String(r.maxInFlight),
+          Object.entries(r.answers)
+            .map(([a, n]) => `${a} x${n}`)
+            .join(', '),
+        ],
+  );
   return renderTable(header, body);
 }
 
@@ -571,6 +808,7 @@ async function main() {
     log(`${sig}: stopping`);
     current?.kill('SIGTERM');
     for (const child of residents) child.kill('SIGKILL');
+    for (const h of ceilings) void h.stop();
     const done = () => {
       fs.rmSync(work, { recursive: true, force: true });
       process.exit(sig === 'SIGINT' ? 130 : 143);
@@ -584,9 +822,17 @@ async function main() {
     pair = await Pair.start({ name: 'bench' });
     await createBenchUser(pair);
     const serverVersion = String((await pair.sql('a', 'SELECT VERSION() AS v'))[0].v);
-    const files = { tcp: path.join(work, 'tcp.cnf'), socket: path.join(work, 'socket.cnf') };
+    const files = {
+      tcp: path.join(work, 'tcp.cnf'),
+      socket: path.join(work, 'socket.cnf'),
+      log: path.join(work, 'check.log'),
+      state: path.join(work, 'failover.state'),
+      maintenance: path.join(work, 'maintenance'),
+      syslog: path.join(work, 'no-syslog.sock'),
+    };
     writeOptionFile(files.tcp, { port: pair.a.port }, pair.b);
     writeOptionFile(files.socket, { socket: pair.a.socket }, pair.b);
+    fs.writeFileSync(files.maintenance, '');
     const cmds = commands(pair, files);
 
     if (RESIDENT_ONLY) {
@@ -608,15 +854,24 @@ async function main() {
     }
     const py = rows.find((r) => r.c.peer === 'python').median;
     const cm = rows.find((r) => r.c.peer === 'check_mysql').median;
+    const floor = rows.find((r) => r.c.peer === 'floor').median;
     for (const r of rows) {
       r.xPython = r.median / py;
       r.xCheckMysql = r.median / cm;
+      r.overFloor = r.median - floor;
     }
     const t = table(rows);
     process.stdout.write(`\n${t.text}\n`);
 
-    const resident = residentTable(await residentBench(pair, files), cm);
-    process.stdout.write(`\n${resident.text}\n`);
+    const residentRows = SINGLE_ONLY ? [] : await residentBench(pair, files);
+    const resident = residentTable(residentRows, cm);
+    if (!SINGLE_ONLY) process.stdout.write(`\n${resident.text}\n`);
+    const goals = targets(rows, residentRows);
+    process.stdout.write(`\n${goals.join('\n')}\n`);
+    if (SINGLE_ONLY) {
+      process.stdout.write('(BENCH_SINGLE_ONLY: bench/results.md not written)\n');
+      return;
+    }
 
     const md = [
       '# Benchmark: mysql-failover-check and its peers',
@@ -629,9 +884,16 @@ async function main() {
       "(snmpd's children do not inherit NODE_EXTRA_CA_CERTS, which adds ~60 ms to a Node start), against node a",
       'of a local MariaDB master-master pair, with node b as the peer, as a bench-only user. Ratios are of medians.',
       '',
-      '- *healthy*: the heartbeat is fresh; connect to the local server, read the stamp, connect to the peer, stamp.',
+      '- *healthy*: the heartbeat is fresh; connect to the local server, read the stamp, stamp. The peer cannot change',
+      "  that answer and snmp's `100` does not name the reason, so the peer is not asked (it is once the heartbeat is stale).",
       `- *stale->caught-up*: before every run the stamp is set ${STALE_AGE} s back (hyperfine --prepare, not timed),`,
-      '  so the check also reads SHOW ALL SLAVES STATUS before stamping.',
+      '  so the check also reads SHOW ALL SLAVES STATUS and logs in to the peer (in parallel) before stamping.',
+      '- *--log-file (asks the peer)*: healthy, with a log line appended per run; a log names the reason, so the peer is asked.',
+      `- *failover state*: healthy, with \`${STATE_OPTIONS('FILE').join(' ')}\`: a lock file, the state file read (written`,
+      '  only when the state changes, i.e. not in these runs), and the peer asked, since the state tracks it.',
+      '- *--help*, *--version*, *bad option* (`--no-such-option`: DOWN, and a line to the system log through `logger`,',
+      '  pointed here at a socket nobody listens on), *maintenance file* (DOWN): answers that need no database.',
+      '- *over floor*: the median minus the median of `node -e 0`.',
       '- *check_mysql -S*: monitoring-plugins, connect + SHOW SLAVE STATUS (one connection, no peer, no stamp).',
       '- *Python 3 + MySQLdb*: bench/mysqldb_check.py, the same connections and queries as ours (healthy path).',
       '',
@@ -641,15 +903,24 @@ async function main() {
       '',
       `\`mysql-failover-check serve\` and \`mysql-failover-snmp --persist\`, started once (clean environment), probed as`,
       'balancers do: a fresh TCP connection per HTTP or agent probe, one `get` per pass_persist probe, timed from the',
-      `connect (or the request) to the whole answer by Node clients (bench/probe-load.js; test/support/pass-persist-client.ts for pass_persist). ${SEQUENTIAL_PROBES} probes one at a time,`,
-      `then storms: \`wrk -t1 -cN -d${WRK_SECONDS}s -H 'Connection: close'\` with N = ${STORMS.join(' and ')} (serve closes after each answer, so every`,
-      'probe is a fresh connection; wrk times from the request written to the answer read and reports no minimum).',
+      `connect (or the request) to the whole answer by Node clients (bench/probe-load.js; test/support/pass-persist-client.ts for pass_persist). ${SEQUENTIAL_PROBES} probes one at a time;`,
+      'a Prometheus scrape of `/metrics` next to the HTTP probe, when serve has one. Then storms:',
+      `\`wrk -t1 -cN -d${WRK_SECONDS}s -H 'Connection: close'\` with N = ${STORMS.join(' and ')} (serve closes after each answer, so every`,
+      'probe is a fresh connection; wrk times from the request written to the answer read and reports no minimum),',
+      `against both serves and against the machine's ceiling, HAProxy ${haproxyVersion()} answering a static 200 itself`,
+      '(`http-request return status 200`, no check behind it), interleaved: ' + `${STORM_ROUNDS} rounds per N, the order of the three`,
+      "rotated each round; *req/s* is the mean of the rounds, *median* and *p99* the medians of the rounds' own, *max* the largest.",
+      "*x HAProxy req/s* is the throughput over the ceiling's at the same N;",
       '*x check_mysql* is the probe median over the single-shot check_mysql median above.',
       "*checks run* is the rise of node a's Com_select (each check reads its heartbeat with one SELECT; the bench's own",
       'polling uses SHOW statements); *max in flight* is the most statements of the bench user running at once in',
       "node a's processlist, polled throughout.",
       '',
       resident.md,
+      '',
+      '## Targets',
+      '',
+      ...goals,
       '',
       '## Machine',
       '',

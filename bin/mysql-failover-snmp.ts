@@ -15,7 +15,6 @@ import { SNMP_DOWN } from '../src/answers/snmp';
 import { processStart, silenceStderr } from '../src/cli/executable';
 import { startLbExecutable } from '../src/cli/lb-executable';
 import { extendAnswer, SNMP_OPTIONS, TOOL, USAGE, wantsPersist } from '../src/cli/mysql-failover-snmp';
-import { runPersist } from '../src/cli/mysql-failover-snmp-persist';
 
 /** Set once main() chose pass_persist: from then on stdout belongs to the protocol. */
 let persisting = false;
@@ -43,6 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (wantsPersist(start, argv)) {
     persisting = true;
+    // Loaded only here: the resident engine and its hook queue are start-up cost every `extend` run would pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runPersist } = require('../src/cli/mysql-failover-snmp-persist') as typeof import('../src/cli/mysql-failover-snmp-persist');
     return runPersist(start);
   }
   writeSync(1, await extendAnswer(start, startedAt));

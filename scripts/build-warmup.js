@@ -8,6 +8,10 @@
  * that probe compiled (the handshake, the queries, the decision, the answer)
  * and not just the top level, to dist/bundle/NAME.cache.
  *
+ * The probe reads its options from an option file, with a password, a log
+ * file and a failover state (as a site would configure it), so that the
+ * code of each of those is cached too.
+ *
  * There is no MySQL server at build time, so the probe talks to a stand-in
  * on 127.0.0.1 (mysql2's own server side, from node_modules, not the bundle)
  * that speaks the protocol like a MariaDB replica: it accepts any login and
@@ -17,6 +21,7 @@
  * only what it compiled matters.
  */
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -129,20 +134,40 @@ async function main() {
   const { port } = server._server.address();
   const compiled = compileBundle(paths, false);
   if (compiled === undefined) throw new Error(`${paths.bundle}: no current bundle`);
-  const args = [
-    ...run.args,
-    '--no-defaults',
-    '--host=127.0.0.1',
-    `--port=${port}`,
-    `--peer=127.0.0.1:${port}`,
-    '--user=warmup',
-    '--table=warmup.heartbeat',
-    '--timeout=10',
-  ];
-  await compiled.exports.main(args);
+  // As sites run it: the options in an option file, a password (the login's
+  // hashes), a log file and a failover state, so that their code is in the cache too.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfc-warmup-'));
+  try {
+    const optionFile = path.join(dir, 'warmup.cnf');
+    const options = {
+      host: '127.0.0.1',
+      port,
+      peer: `127.0.0.1:${port}`,
+      table: 'warmup.heartbeat',
+      timeout: 10,
+      'log-file': path.join(dir, 'check.log'),
+      'state-file': path.join(dir, 'failover.state'),
+      'down-after': 4,
+      'up-after': 4,
+    };
+    const lines = [
+      '[client]',
+      'user=warmup',
+      'password=warmup',
+      '[mysql-failover-check]',
+      ...Object.entries(options).map(([k, v]) => `${k}=${v}`),
+    ];
+    fs.writeFileSync(optionFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    await compiled.exports.main([...run.args, `--defaults-file=${optionFile}`]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   server.close();
-  if (!writeCache(paths.cache, compiled.bundleId, compiled.script.createCachedData())) {
-    throw new Error(`${paths.cache}: could not write`);
+  // The chunks' caches come from the first warm-up that used them (scripts/build.js
+  // removes every cache first): the executables run the same driver code.
+  const [bundle, ...chunks] = compiled.files;
+  for (const file of [bundle, ...chunks.filter((c) => !fs.existsSync(c.paths.cache))]) {
+    if (!writeCache(file.paths.cache, file.id, file.script.createCachedData())) throw new Error(`${file.paths.cache}: could not write`);
   }
 }
 

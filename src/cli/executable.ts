@@ -3,6 +3,8 @@
  * version, when it started, and, for those whose stderr reaches a client, a
  * silent stderr.
  */
+import { EventEmitter } from 'node:events';
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const VERSION: string = (require('../../../package.json') as { version: string }).version;
 
@@ -21,5 +23,12 @@ export function processStart(): number {
 export function silenceStderr(): void {
   process.removeAllListeners('warning');
   process.on('warning', () => undefined);
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  // process.stderr is created on first use; for a pipe or a socket (snmpd,
+  // journald) that loads net and the stream machinery, a few ms of every
+  // run, for a stream that must never be written. So a sink takes its place
+  // before anything creates it: console.error, a dependency's warning, all
+  // end there. It is an EventEmitter because console adds and removes an
+  // 'error' listener around each write.
+  const sink = Object.assign(new EventEmitter(), { fd: 2, isTTY: false, write: () => true, end: () => undefined });
+  Object.defineProperty(process, 'stderr', { value: sink, configurable: true, enumerable: true, writable: false });
 }

@@ -69,8 +69,11 @@ export function readLbConfig(start: LbCommandLine, specs: readonly OptionSpec[])
 /**
  * The LB executable's probe: stamping, within --timeout of `startedAt` (the
  * process start, so Node's start-up counts), logged. Never rejects.
+ * `answer.namesReason`: whether the answer carries the reason (HTTP's body
+ * does; snmp's 100 and the agent's `up` do not, so they need not ask the
+ * peer while the heartbeat is fresh: ProbeOptions.skipPeerWhenFresh).
  */
-export async function lbProbe(tool: string, config: LbConfig, startedAt: number): Promise<Decision> {
+export async function lbProbe(tool: string, config: LbConfig, startedAt: number, answer: { namesReason: boolean }): Promise<Decision> {
   if (config.kind === 'usage-error') {
     const decision = errorDecision(factError(config.error));
     reportDecision(tool, undefined, decision, Date.now() - startedAt, []);
@@ -86,7 +89,7 @@ export async function lbProbe(tool: string, config: LbConfig, startedAt: number)
     logFile = settings.logFile;
     const result = await probe(
       settings,
-      { stamp: true, alwaysReadReplication: false, failover: { mode: 'write', actor: 'probe' } },
+      { stamp: true, alwaysReadReplication: false, failover: { mode: 'write', actor: 'probe' }, skipPeerWhenFresh: !answer.namesReason },
       startedAt,
     );
     decision = result.decision;

@@ -68,5 +68,5 @@ export async function agentAnswer(start: LbCommandLine, startedAt: number): Prom
       };
     }
   }
-  return agentLine(await lbProbe(TOOL, config, startedAt), maintenance);
+  return agentLine(await lbProbe(TOOL, config, startedAt, { namesReason: false }), maintenance);
 }

@@ -42,5 +42,5 @@ async function readRequest(): Promise<ParsedRequest> {
 export async function httpAnswer(start: LbCommandLine, startedAt: number): Promise<string> {
   const request = await readRequest();
   if (!request.ok) return rejectResponse(request);
-  return verdictResponse(await lbProbe(TOOL, readLbConfig(start, HTTP_OPTIONS), startedAt), request.method);
+  return verdictResponse(await lbProbe(TOOL, readLbConfig(start, HTTP_OPTIONS), startedAt, { namesReason: true }), request.method);
 }

@@ -54,6 +54,8 @@ export async function extendAnswer(start: LbCommandLine, startedAt: number): Pro
   const persistOnly = PERSIST_OPTIONS.find((s) => start.args?.values.has(s.name));
   const usageError = start.usageError ?? (persistOnly ? new CheckError('USAGE', `--${persistOnly.name} needs --persist`) : undefined);
   // A bad option must not take the answer away from the LB: the probe fails safe.
-  const decision = await lbProbe(TOOL, readLbConfig({ args: start.args, usageError }, SNMP_OPTIONS), startedAt);
+  const decision = await lbProbe(TOOL, readLbConfig({ args: start.args, usageError }, SNMP_OPTIONS), startedAt, {
+    namesReason: false,
+  });
   return `${snmpAnswer(decision.verdict)}\n`;
 }

@@ -80,14 +80,16 @@ export type LocalFacts =
   | { ok: false; error: FactError };
 
 /**
- * - not configured (`unresolved`: --peer auto found no single replication source);
+ * - not configured (`unresolved`: --peer auto found no single replication
+ *   source; `notAsked`: configured, but this probe did not need it, see
+ *   ProbeOptions.skipPeerWhenFresh in src/probe/probe.ts);
  * - ok: it completed a login and answered a ping;
  * - not ok, `reachable` false: it cannot be reached at all (decision row 2);
  * - not ok, `reachable` true: it answered with a server error (a refused
  *   login, too many connections, a blocked host): alive, so row 2 does not apply.
  */
 export type PeerFacts =
-  | { configured: false; unresolved?: FactError | undefined }
+  | { configured: false; unresolved?: FactError | undefined; notAsked?: true | undefined }
   | { configured: true; ok: true }
   | { configured: true; ok: false; reachable: boolean; error: FactError };
 
@@ -219,6 +221,8 @@ export function decide(facts: Facts, t: Thresholds): Decision {
   } else if (peer.unresolved !== undefined) {
     steps.push(`no peer: ${peer.unresolved.message}`);
     warnings.push(peer.unresolved.message);
+  } else if (peer.notAsked === true) {
+    steps.push('peer not asked: the heartbeat decides');
   } else {
     steps.push('no peer configured');
   }

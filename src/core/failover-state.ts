@@ -6,6 +6,7 @@
  * DOWN transitions. Pure: no I/O, and time is an input, never Date.now().
  */
 import type { Verdict } from './decide';
+import { isoUtc } from './utc-time';
 
 export const STATE_NAMES = ['up', 'failing', 'down', 'recovering', 'failed', 'maintenance'] as const;
 export type StateName = (typeof STATE_NAMES)[number];
@@ -342,13 +343,13 @@ function answerIn(s: FailoverState, ev: Evaluation, peerUnreachable: boolean, po
       return {
         verdict: 'UP',
         reason: 'holding-up',
-        detail: `failing since ${iso(s.since)}: ${raw.reason} for ${seconds(at - s.since)} s of --down-after ${seconds(policy.downAfterMs)} s`,
+        detail: `failing since ${isoUtc(s.since)}: ${raw.reason} for ${seconds(at - s.since)} s of --down-after ${seconds(policy.downAfterMs)} s`,
       };
     case 'recovering':
       return {
         verdict: 'DOWN',
         reason: 'holding-down',
-        detail: `recovering since ${iso(s.since)}: ${raw.reason} for ${seconds(at - s.since)} s of --up-after ${seconds(policy.upAfterMs)} s`,
+        detail: `recovering since ${isoUtc(s.since)}: ${raw.reason} for ${seconds(at - s.since)} s of --up-after ${seconds(policy.upAfterMs)} s`,
       };
     case 'failed': {
       // Rule 2 stays above the latch: never drop the last node.
@@ -361,7 +362,7 @@ function answerIn(s: FailoverState, ev: Evaluation, peerUnreachable: boolean, po
       }
       const latch = s.latch;
       const why =
-        latch === undefined ? `failed since ${iso(s.since)}` : `failed since ${iso(latch.at)} (${latch.reason}: ${latch.evidence})`;
+        latch === undefined ? `failed since ${isoUtc(s.since)}` : `failed since ${isoUtc(latch.at)} (${latch.reason}: ${latch.evidence})`;
       if (raw.verdict === 'DOWN') return { verdict: 'DOWN', reason: raw.reason, detail: `${raw.detail}; ${why}` };
       return {
         verdict: 'DOWN',
@@ -437,7 +438,7 @@ export function describeState(s: FailoverState, policy: FailoverPolicy, now: num
   const cause = s.cause.reason === '' ? '' : `${s.cause.reason}: ${s.cause.detail}`;
   const latchText = s.latch === undefined ? '' : `${s.latch.reason}: ${s.latch.evidence}`;
   const recoverText = 'run `mysql-failover-check recover` once caught up';
-  const at = (t: number): string => `${iso(t)}${t > now ? ` (in ${seconds(t - now)} s)` : ''}`;
+  const at = (t: number): string => `${isoUtc(t)}${t > now ? ` (in ${seconds(t - now)} s)` : ''}`;
   const moreChecks = (n: number): string => (n < 2 ? ' and seen by one more check' : '');
   const describe = (evidence: string, ends: string): StateDescription => ({ state: s.state, since: s.since, evidence, ends });
   switch (s.state) {
@@ -474,10 +475,6 @@ export function describeState(s: FailoverState, policy: FailoverPolicy, now: num
         s.latch === undefined ? 'removing the maintenance file' : `removing the maintenance file leaves it failed: ${recoverText}`,
       );
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 /** Milliseconds as seconds with at most one decimal: 2100 -> "2.1", 4000 -> "4". */

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import type { Deadline } from '../core/deadline';
 import { CheckError } from '../core/errors';
 import { errnoCode } from './errno';
+import { isoUtc } from '../core/utc-time';
 
 /** Slack past a holder's promised release, for timers late under load. */
 export const LOCK_GRACE_MS = 2_000;
@@ -48,7 +49,7 @@ export async function acquireLock(path: string, deadline: Deadline): Promise<Hel
     if (remaining <= 0) {
       const seen = readLock(path);
       const holder = typeof seen === 'object' ? parseHolder(seen.content) : undefined;
-      const who = holder === undefined ? '' : ` by pid ${holder.pid} since ${new Date(holder.acquired).toISOString()}`;
+      const who = holder === undefined ? '' : ` by pid ${holder.pid} since ${isoUtc(holder.acquired)}`;
       throw new CheckError('STATE_BUSY', `lock ${path} held${who} until the deadline`);
     }
     // Jitter keeps waiters that started together from retrying in step.
@@ -105,7 +106,7 @@ function tryCreate(path: string, deadline: Deadline): HeldLock | undefined {
 }
 
 export function formatHolder(h: Holder): string {
-  return `pid=${h.pid} start=${h.start ?? '?'} acquired=${new Date(h.acquired).toISOString()} until=${new Date(h.until).toISOString()}\n`;
+  return `pid=${h.pid} start=${h.start ?? '?'} acquired=${isoUtc(h.acquired)} until=${isoUtc(h.until)}\n`;
 }
 
 export function parseHolder(content: string): Holder | undefined {

@@ -9,6 +9,7 @@ import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Decision } from '../core/decide';
 import { redact } from '../core/redact';
+import { isoUtc } from '../core/utc-time';
 
 export interface LogFields {
   tool: string;
@@ -27,7 +28,7 @@ export function quote(text: string): string {
 
 export function formatLogLine(f: LogFields, now = new Date()): string {
   return (
-    `${now.toISOString()} ${f.tool} pid=${process.pid} verdict=${f.verdict} reason=${f.reason} ` +
+    `${isoUtc(now.getTime())} ${f.tool} pid=${process.pid} verdict=${f.verdict} reason=${f.reason} ` +
     `elapsed_ms=${f.elapsedMs} detail=${quote(f.detail)}` +
     (f.warnings !== undefined && f.warnings.length > 0 ? ` warnings=${quote(f.warnings.join('; '))}` : '') +
     '\n'

@@ -9,6 +9,7 @@ import * as ini from 'ini';
 import type { Verdict } from '../core/decide';
 import { CheckError } from '../core/errors';
 import { STATE_NAMES, type FailoverState, type HookRun, type LastEvents, type Latch } from '../core/failover-state';
+import { isoUtc } from '../core/utc-time';
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -153,13 +154,13 @@ function isoTime(ms: number): string {
   if (!Number.isSafeInteger(ms) || ms < 0 || ms > 253402300799999) {
     throw new CheckError('INTERNAL', `failover state: time ${ms} is not a whole millisecond between 1970 and 9999`);
   }
-  return new Date(ms).toISOString();
+  return isoUtc(ms);
 }
 
 function parseTime(value: string, where: string): number {
   const ms = ISO_MS.test(value) ? Date.parse(value) : NaN;
   // Date.parse accepts 2024-02-30; the round trip does not.
-  if (Number.isNaN(ms) || new Date(ms).toISOString() !== value) {
+  if (Number.isNaN(ms) || isoUtc(ms) !== value) {
     throw corrupt(`${where}: ${JSON.stringify(value)} is not an ISO-8601 UTC time`);
   }
   return ms;

@@ -9,7 +9,6 @@
  * started detached and not waited for: the answer never waits on the system
  * log, and a missing `logger` or /dev/log only loses this line.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** Where `logger` lives on Debian and most other systems; snmpd's children get a minimal PATH. */
@@ -42,6 +41,9 @@ export function toSystemLog(tag: string, message: string, env: NodeJS.ProcessEnv
   try {
     const logger = LOGGER_PATHS.find((p) => existsSync(p));
     if (logger === undefined) return;
+    // Loaded here, not at the top: child_process is a few ms of start-up that only a run with something to log should pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(logger, loggerArgs(tag, message, process.pid, env[SYSLOG_SOCKET_ENV]), {
       detached: true,
       stdio: 'ignore',

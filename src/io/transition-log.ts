@@ -4,10 +4,11 @@
  */
 import type { Transition } from '../core/failover-state';
 import { appendLine, quote } from './log-file';
+import { isoUtc } from '../core/utc-time';
 
 export function formatTransitionLine(t: Transition, tool: string): string {
   return (
-    `${new Date(t.at).toISOString()} ${tool} pid=${process.pid} transition=${t.from}->${t.to} ` +
+    `${isoUtc(t.at)} ${tool} pid=${process.pid} transition=${t.from}->${t.to} ` +
     `reason=${t.reason} actor=${t.actor} detail=${quote(t.detail)}\n`
   );
 }

@@ -16,6 +16,7 @@ import { describeEndpoint } from '../io/mysql';
 import { logTransitions } from '../io/transition-log';
 import { redact } from '../core/redact';
 import type { ProbeResult } from './probe';
+import { isoUtc } from '../core/utc-time';
 
 /** The node as hooks name it: --node, else the server_id its heartbeat row is keyed by, else where it is reached. */
 export function nodeName(s: CheckSettings, r: ProbeResult): string {
@@ -113,6 +114,6 @@ export function logFailover(tool: string, s: CheckSettings, r: ProbeResult): voi
   if (out === undefined || s.logFile === undefined) return;
   logTransitions(s.logFile, tool, out.transitions);
   for (const note of out.notes) {
-    appendLine(s.logFile, `${new Date().toISOString()} ${tool} pid=${process.pid} state_file=${quote(redact(note, s.secrets))}\n`);
+    appendLine(s.logFile, `${isoUtc(Date.now())} ${tool} pid=${process.pid} state_file=${quote(redact(note, s.secrets))}\n`);
   }
 }

@@ -118,8 +118,9 @@ export async function gatherLocal(
 }
 
 /**
- * The peer is fine when it completes a login and answers a ping; when not,
- * whether it answered at all decides between row 2 and rows 3 to 7.
+ * The peer is fine when it completes a login (and, on a kept session, answers
+ * a ping); when not, whether it answered at all decides between row 2 and
+ * rows 3 to 7.
  */
 export async function gatherPeer(sessions: SessionSource, endpoint: Endpoint | undefined, deadline: Deadline): Promise<PeerFacts> {
   if (endpoint === undefined) return { configured: false };
@@ -127,7 +128,8 @@ export async function gatherPeer(sessions: SessionSource, endpoint: Endpoint | u
   let failed = true;
   try {
     session = await sessions.acquire('peer', deadline, endpoint);
-    await session.ping(deadline);
+    // A login that just completed is an answer: a ping after it costs a round trip and tells nothing more.
+    if (sessions.freshLogins !== true) await session.ping(deadline);
     failed = false;
     return { configured: true, ok: true };
   } catch (e) {

@@ -11,6 +11,7 @@ import { afterStampFailure, decide, errorDecision, isStale, type Decision, type 
 import type { Actor } from '../core/failover-state';
 import type { HeartbeatRead } from '../core/heartbeat';
 import type { CheckSettings } from '../config/settings';
+import type { Endpoint } from '../io/mysql';
 import { factError, gatherLocal, gatherPeer, type LocalGathered } from './facts';
 import { autoPeer, peerSourceWarning } from './peer-target';
 import { inMaintenance, maintenanceFacts } from './maintenance';
@@ -42,6 +43,17 @@ export interface ProbeOptions {
    * address; default on). `pool` turns it off: it tells by server_id.
    */
   peerSourceCheck?: boolean;
+  /**
+   * Log in to the peer only once the local heartbeat is known stale: for
+   * answers that do not name the reason (snmp's 100, the agent's `up`). A
+   * local node that cannot be checked is DOWN, and a fresh heartbeat UP and
+   * stamped, whatever the peer says; only the reason differs (fresh or
+   * peer-unreachable) and a refused login's warning, which such an answer
+   * does not carry. So the peer is still asked whenever anything would
+   * show it: a --log-file, a failover state (it tracks the peer), --peer
+   * auto, the read-only modes (alwaysReadReplication).
+   */
+  skipPeerWhenFresh?: boolean;
 }
 
 /**
@@ -163,14 +175,23 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   }
 
   const sessions = opts.sessions ?? perCheckSessions(s);
-  const peerDeadline = deadline.within(Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE)));
+  const peerShareMs = Math.max(1, Math.floor(s.timeoutMs * PEER_SHARE));
+  const lazyPeer = opts.skipPeerWhenFresh === true && s.logFile === undefined && s.failover === undefined && s.peerAuto === undefined;
+  /** The peer, asked once: alongside the local node, or (lazyPeer) only once its heartbeat is stale. */
+  let peerAsked: Promise<PeerFacts> | undefined;
+  const askPeer = (endpoint: Endpoint | undefined): Promise<PeerFacts> =>
+    (peerAsked ??= gatherPeer(sessions, endpoint, deadline.within(peerShareMs)));
   const localPromise = gatherLocal(
     sessions,
     s.table,
     s.node,
     deadline,
     (read) => {
-      if (isStale(read.heartbeat, s.thresholds.fresh)) return 'required';
+      if (isStale(read.heartbeat, s.thresholds.fresh)) {
+        // Now the peer can change the verdict (row 2): asked while the replica status is read.
+        if (lazyPeer) void askPeer(s.peer);
+        return 'required';
+      }
       return opts.alwaysReadReplication || s.peerAuto !== undefined ? 'optional' : 'skip';
     },
     // The evidence of a restart while nothing probed: only manual failback acts on it.
@@ -179,12 +200,14 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
   let local: LocalGathered;
   let peer: PeerFacts;
   if (s.peerAuto === undefined) {
-    [local, peer] = await Promise.all([localPromise, gatherPeer(sessions, s.peer, peerDeadline)]);
+    if (!lazyPeer) void askPeer(s.peer);
+    local = await localPromise;
+    peer = await (peerAsked ?? (s.peer === undefined ? { configured: false } : { configured: false, notAsked: true }));
   } else {
     // The peer's address comes from the replica status, so it is asked after the local node.
     local = await localPromise;
     const target = autoPeer(s, local);
-    peer = 'code' in target ? { configured: false, unresolved: target } : await gatherPeer(sessions, target, peerDeadline);
+    peer = 'code' in target ? { configured: false, unresolved: target } : await askPeer(target);
   }
   const checked: Facts = { maintenance: false, local: local.facts, peer };
   let raw = decide(checked, s.thresholds);

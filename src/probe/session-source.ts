@@ -27,6 +27,12 @@ export interface SessionSource {
    * deadline with its socket destroyed).
    */
   release(role: NodeRole, session: Session, failed: boolean): void;
+  /**
+   * Every session acquire() gives has just completed its login, which is
+   * itself the server's answer: no ping needed to know it is alive (a kept
+   * session, by contrast, may have died since its last use).
+   */
+  readonly freshLogins?: boolean;
 }
 
 export interface NodeEndpoints {
@@ -45,5 +51,6 @@ export function perCheckSessions(endpoints: NodeEndpoints): SessionSource {
   return {
     acquire: async (role, deadline, endpoint) => connect(endpoint ?? endpointOf(endpoints, role), deadline, ROLE_LABEL[role]),
     release: (_role, session) => session.close(),
+    freshLogins: true,
   };
 }

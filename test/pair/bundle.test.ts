@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_ID_PREFIX } from '../../launcher/bundle-loader';
+import { BUNDLE_ID_PREFIX, CHUNK_PREFIX, MODULE_WRAPPER } from '../../launcher/bundle-loader';
 import { Pair } from '../support/pair';
 import { nodeOptionFile } from '../support/lb-setup';
 import { cleanEnv } from '../support/run-bin';
@@ -86,10 +86,25 @@ function bundleFile(root: string, name = SNMP): string {
   return join(root, 'dist', 'bundle', `${name}.js`);
 }
 
-/** The cache header line: "mfc-code-cache 1 <node> <arch> <bundle id> <sha1>". */
+/** The cache header line: "mfc-code-cache 2 <node> <arch> <bundle id> <payload bytes>". */
 function cacheHeader(root: string, name = SNMP): string[] {
-  const buf = fs.readFileSync(cacheFile(root, name));
+  return cacheHeaderOf(cacheFile(root, name));
+}
+
+function cacheHeaderOf(file: string): string[] {
+  const buf = fs.readFileSync(file);
   return buf.toString('latin1', 0, buf.indexOf(0x0a)).split(' ');
+}
+
+/** The driver's chunk (scripts/build.js, CHUNKS) and its cache. */
+function driverChunk(root: string): { bundle: string; cache: string } {
+  const dir = join(root, 'dist', 'bundle');
+  return { bundle: join(dir, 'chunk-mysql2.js'), cache: join(dir, 'chunk-mysql2.cache') };
+}
+
+function idOf(bundleFile: string): string {
+  const source = fs.readFileSync(bundleFile, 'latin1');
+  return source.slice(BUNDLE_ID_PREFIX.length, source.indexOf('\n'));
 }
 
 function leftovers(root: string): string[] {
@@ -112,7 +127,10 @@ describe('bundled executables', () => {
       const header = cacheHeader(built, name);
       assert.equal(header[0], 'mfc-code-cache');
       assert.equal(header[4], source.slice(BUNDLE_ID_PREFIX.length, source.indexOf('\n')), `${name}: cache for this bundle`);
+      assert.ok(!source.includes('createConnection='), `${name}: the driver is not in the bundle`);
+      assert.ok(source.includes(`${CHUNK_PREFIX}mysql2@${idOf(driverChunk(built).bundle)}`), `${name}: it names the driver chunk built`);
     }
+    assert.equal(cacheHeaderOf(driverChunk(built).cache)[4], idOf(driverChunk(built).bundle), 'the driver chunk has its cache');
   });
 
   test('the bundle alone (no dist/bin) and the tsc output alone (no dist/bundle) print the same --help and --version', () => {
@@ -136,7 +154,7 @@ describe('bundled executables', () => {
     const root = copyOf(built, dir, 'stale-bundle');
     const reference = runIn(root, SNMP, ['--help']);
     const impostor = (id: string): string =>
-      `${BUNDLE_ID_PREFIX}${id}\nexports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;\n`;
+      `${BUNDLE_ID_PREFIX}${id}\n${MODULE_WRAPPER[0]}exports.main = async () => { process.stdout.write('impostor\\n'); return 0; };\nexports.fatal = () => 0;${MODULE_WRAPPER[1]}\n`;
     const compiled = join(root, 'dist', 'bin', `${SNMP}.js`);
     const tscText = fs.readFileSync(compiled, 'latin1');
     const idLine = tscText.slice(tscText.lastIndexOf(BUNDLE_ID_PREFIX));
@@ -155,6 +173,36 @@ describe('bundled executables', () => {
     const afterTsc = runIn(root, SNMP, ['--help']);
     assert.equal(afterTsc.stdout, reference.stdout);
     assert.equal(afterTsc.stderr, '');
+  });
+
+  test("the build's lazy modules load on first use, and a callable one can be called and constructed", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lazyModule } = require(join(REPO, 'scripts', 'build.js')) as { lazyModule: (expression: string, callable?: boolean) => string };
+    const file = join(dir, 'lazy-target.js');
+    fs.writeFileSync(
+      file,
+      'globalThis.lazyLoads = (globalThis.lazyLoads ?? 0) + 1;\n' +
+        'class Pair { constructor(a, b) { this.a = a; this.b = b; } static of(a, b) { return new Pair(a, b); } sum() { return this.a + this.b; } }\n' +
+        'module.exports = Pair;\n',
+    );
+    const evaluate = (text: string): unknown => {
+      const mod = { exports: {} as unknown };
+      new Function('module', 'require', text)(mod, require);
+      return mod.exports;
+    };
+    const loads = (): number => (globalThis as { lazyLoads?: number }).lazyLoads ?? 0;
+    const Lazy = evaluate(lazyModule(`require(${JSON.stringify(file)})`, true)) as new (a: number, b: number) => { sum(): number };
+    assert.equal(loads(), 0, 'not loaded by the require');
+    assert.equal(typeof Lazy, 'function');
+    const made = new Lazy(1, 2);
+    assert.equal(loads(), 1);
+    assert.equal(made.sum(), 3);
+    assert.ok(made instanceof Lazy);
+    assert.equal((Lazy as unknown as { of(a: number, b: number): { sum(): number } }).of(2, 3).sum(), 5);
+    const plain = evaluate(lazyModule("require('node:path')")) as typeof import('node:path');
+    assert.equal(typeof plain, 'object');
+    assert.equal(plain.join('a', 'b'), join('a', 'b'));
+    assert.ok(Object.keys(plain).includes('join'));
   });
 
   test('a damaged bundle (truncated) falls back to the tsc output', () => {
@@ -186,6 +234,35 @@ describe('code cache fallbacks, on a real pair', () => {
     assert.equal(r.stdout, '100\n', `${what}: answer`);
     assert.equal(r.code, 0, `${what}: exit code`);
   }
+
+  test('the bundles answer as the tsc output on the paths through the driver: replica status, trial stamp, server errors', () => {
+    const bundleOnly = bundleOnlyCopy(built, dir, 'driver-paths-bundle');
+    const tscOnly = copyOf(built, dir, 'driver-paths-tsc');
+    fs.rmSync(join(tscOnly, 'dist', 'bundle'), { recursive: true });
+    const wrongPassword = join(dir, 'wrong-password.cnf');
+    fs.writeFileSync(wrongPassword, fs.readFileSync(optionFile, 'utf8').replace(/^password=.*$/m, 'password=not-the-password'), {
+      mode: 0o600,
+    });
+    const noTable = nodeOptionFile(pair, 'a', dir, 'no-table', { table: 'status_example.no_such_table', timeout: '5' });
+    // Times and ages differ from run to run; everything else must not.
+    const same = (text: string): string => text.replace(/\d+(\.\d+)?/g, 'N');
+    for (const [name, args] of [
+      // The plugin reads SHOW ALL SLAVES STATUS (utf8mb3 columns), tries the stamp and rolls it back, asks the peer.
+      ['check_mysql_failover', [`--defaults-file=${optionFile}`]],
+      ['check_mysql_failover', [`--defaults-file=${wrongPassword}`]],
+      ['check_mysql_failover', [`--defaults-file=${noTable}`]],
+      ['mysql-failover-check', ['status', `--defaults-file=${optionFile}`]],
+    ] as const) {
+      const fromBundle = runIn(bundleOnly, name, args);
+      const fromTsc = runIn(tscOnly, name, args);
+      const what = `${name} ${args.join(' ')}`;
+      assert.equal(fromBundle.stderr, '', `${what} (bundle): stderr`);
+      assert.equal(same(fromBundle.stdout), same(fromTsc.stdout), what);
+      assert.equal(fromBundle.code, fromTsc.code, `${what}: exit code`);
+    }
+    assert.match(runIn(bundleOnly, 'check_mysql_failover', [`--defaults-file=${wrongPassword}`]).stdout, /ER_ACCESS_DENIED_ERROR \(1045\)/);
+    assert.match(runIn(bundleOnly, 'check_mysql_failover', [`--defaults-file=${noTable}`]).stdout, /ER_NO_SUCH_TABLE \(1146\)/);
+  });
 
   test('the cache from the build is used as it is', () => {
     const root = bundleOnlyCopy(built, dir, 'cache-ok');
@@ -235,12 +312,20 @@ describe('code cache fallbacks, on a real pair', () => {
   });
 
   test('a damaged cache (flipped bytes, truncated, garbage) is never handed to V8', () => {
+    const flip = (b: Buffer, at: number): Buffer => {
+      const c = Buffer.from(b);
+      c[at] = (c[at] ?? 0) ^ 0xff;
+      return c;
+    };
     const damage: Record<string, (b: Buffer) => Buffer> = {
       'flipped payload bytes': (b) => {
         const c = Buffer.from(b);
-        for (let i = b.indexOf(0x0a) + 24; i < c.length; i += 997) c[i] = (c[i] ?? 0) ^ 0xff;
+        // Not at a fixed stride: a pattern repeating with the payload's length would hit both copies alike.
+        for (let i = b.indexOf(0x0a) + 24, step = 997; i < c.length; i += step, step += 13) c[i] = (c[i] ?? 0) ^ 0xff;
         return c;
       },
+      'one byte flipped in the first copy': (b) => flip(b, b.indexOf(0x0a) + 1 + Math.floor((b.length - b.indexOf(0x0a)) / 4)),
+      'one byte flipped in the second copy': (b) => flip(b, b.length - 1),
       truncated: (b) => b.subarray(0, b.length - 100),
       'no header': (b) => b.subarray(b.indexOf(0x0a) + 1),
       garbage: () => Buffer.from('not a cache at all'),
@@ -252,6 +337,53 @@ describe('code cache fallbacks, on a real pair', () => {
       assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), what);
       assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), `${what}, second run`);
     }
+  });
+
+  test('the answers that need no database never load the driver; a probe does', () => {
+    const root = bundleOnlyCopy(built, dir, 'driver-unused');
+    const marker = join(root, 'driver-loaded');
+    const chunk = driverChunk(root);
+    // The named chunk (same id), which says when it is loaded and then is the driver.
+    fs.writeFileSync(
+      chunk.bundle,
+      `${BUNDLE_ID_PREFIX}${idOf(chunk.bundle)}\n${MODULE_WRAPPER[0]}require('fs').writeFileSync(${JSON.stringify(marker)}, '');\nmodule.exports = require('mysql2');${MODULE_WRAPPER[1]}\n`,
+    );
+    const maintenanceFile = join(root, 'maintenance');
+    fs.writeFileSync(maintenanceFile, '');
+    for (const args of [
+      ['--help'],
+      ['--version'],
+      ['--no-such-option'],
+      [`--defaults-file=${optionFile}`, `--maintenance-file=${maintenanceFile}`],
+    ]) {
+      const r = runIn(root, SNMP, args);
+      assert.equal(r.stderr, '', args.join(' '));
+      assert.equal(fs.existsSync(marker), false, `${args.join(' ')}: the driver was loaded`);
+    }
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'probe');
+    assert.equal(fs.existsSync(marker), true, 'a probe loads the driver');
+  });
+
+  test('a driver chunk missing, or not the one the bundle names: the driver from node_modules answers', () => {
+    for (const damage of ['missing', 'another build']) {
+      const root = bundleOnlyCopy(built, dir, `chunk-${damage.replace(/\W+/g, '-')}`);
+      const chunk = driverChunk(root);
+      if (damage === 'missing') fs.rmSync(chunk.bundle);
+      else fs.writeFileSync(chunk.bundle, `${BUNDLE_ID_PREFIX}${'0'.repeat(64)}\nthrow new Error('impostor');\n`);
+      assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), damage);
+    }
+  });
+
+  test("a damaged driver chunk cache: right answer, and the chunk's cache is written anew", () => {
+    const root = bundleOnlyCopy(built, dir, 'chunk-cache-damaged');
+    const chunk = driverChunk(root);
+    const before = fs.readFileSync(chunk.cache);
+    fs.writeFileSync(chunk.cache, before.subarray(0, before.length - 1));
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'damaged chunk cache');
+    assert.equal(cacheHeaderOf(chunk.cache)[4], idOf(chunk.bundle), 'a cache for this chunk');
+    assert.equal(fs.readFileSync(chunk.cache).length > before.length / 2, true);
+    assert.deepEqual(leftovers(root), []);
+    assertHealthy(runIn(root, SNMP, [`--defaults-file=${optionFile}`]), 'with the rewritten chunk cache');
   });
 
   test('a directory the user cannot write: right answer, nothing written, nothing printed', () => {

@@ -253,4 +253,57 @@ describe('mysql-failover-snmp on a real pair', () => {
     const log = readFileSync(join(dir, 'check.log'), 'utf8');
     assert.ok(!log.includes(pair.monitorPassword));
   });
+
+  /** A server's status counter. */
+  async function counter(node: NodeName, name: string): Promise<number> {
+    const rows = await pair.sql(node, 'SHOW GLOBAL STATUS LIKE ?', [name]);
+    return Number(rows[0]?.Value);
+  }
+
+  /**
+   * The option file without the log file (the base one has it), as snmpd
+   * would usually run it, and with timeout=6: a hung peer then gets 3 s.
+   */
+  function quietOptionFile(node: NodeName): string {
+    const file = join(dir, `${node}-quiet.cnf`);
+    const lines = readFileSync(optionFile(node), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('log-file=') && !l.startsWith('timeout='));
+    writeFileSync(file, [...lines, 'timeout=6', ''].join('\n'), { mode: 0o600 });
+    return file;
+  }
+
+  test('without a log file, a fresh heartbeat is answered without a login to the peer; stale, the peer is asked', async () => {
+    const file = quietOptionFile('a');
+    await setStampAge('a', 5);
+    const before = await counter('b', 'Connections');
+    const fresh = await runBin('mysql-failover-snmp', [`--defaults-file=${file}`]);
+    assert.deepEqual([fresh.stdout, fresh.stderr, fresh.code], ['100\n', '', 0]);
+    // The test's own counter query is the only new connection on b.
+    assert.equal((await counter('b', 'Connections')) - before, 1, 'the peer was not asked');
+    await setStampAge('a', 300);
+    const before2 = await counter('b', 'Connections');
+    const stale = await runBin('mysql-failover-snmp', [`--defaults-file=${file}`]);
+    assert.deepEqual([stale.stdout, stale.stderr, stale.code], ['100\n', '', 0]);
+    assert.equal((await counter('b', 'Connections')) - before2, 2, 'the peer was asked once');
+  });
+
+  test('without a log file, a frozen peer does not hold back a fresh answer', async () => {
+    const file = quietOptionFile('a');
+    await setStampAge('a', 5);
+    pair.freeze('b');
+    const started = Date.now();
+    const r = await runBin('mysql-failover-snmp', [`--defaults-file=${file}`]);
+    assert.deepEqual([r.stdout, r.stderr, r.code], ['100\n', '', 0]);
+    // A probe that waited for the peer would answer after its 3 s share of timeout=6.
+    assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+  });
+
+  test('sessions end with COM_QUIT: the servers count no aborted connection', async () => {
+    const before = [await counter('a', 'Aborted_clients'), await counter('b', 'Aborted_clients')];
+    await snmp('a');
+    await setStampAge('a', 300);
+    await snmp('a');
+    assert.deepEqual([await counter('a', 'Aborted_clients'), await counter('b', 'Aborted_clients')], before);
+  });
 });

@@ -163,6 +163,13 @@ test('a refusing peer with a fresh heartbeat: UP fresh, and the refusal is still
   assert.match(d.warnings.join(';'), /1045/);
 });
 
+test('a peer not asked (a fresh heartbeat decides without it): UP fresh, no warning, and the steps say so', () => {
+  const d = decide(facts(fresh, [], { peer: { configured: false, notAsked: true } }), T);
+  assert.deepEqual([d.verdict, d.reason, d.stamp], ['UP', 'fresh', true]);
+  assert.deepEqual(d.warnings, []);
+  assert.ok(d.steps.includes('peer not asked: the heartbeat decides'), d.steps.join('; '));
+});
+
 test('--peer auto without a source: decided as without a peer, and said', () => {
   const unresolved = { code: 'PEER_UNRESOLVED', message: '--peer auto: no replication channel to take the source from' };
   const d = decide(facts(stale, [], { peer: { configured: false, unresolved } }), T);

@@ -32,15 +32,18 @@ interface FakeServer {
   refuse?: RegExp;
   /** Queries never answer (a frozen server that ignores our deadline). */
   hang?: boolean;
+  /** The local server cannot be reached at all. */
+  unreachable?: boolean;
 }
 
 interface Fake extends SessionSource {
   statements: string[];
   released: Array<{ role: NodeRole; failed: boolean }>;
   acquired: NodeRole[];
+  pings: number;
 }
 
-function fake(server: FakeServer, peer: 'up' | 'down' = 'up'): Fake {
+function fake(server: FakeServer, peer: 'up' | 'down' = 'up', freshLogins?: true): Fake {
   const statements: string[] = [];
   const session: Session = {
     async query(sql) {
@@ -65,7 +68,7 @@ function fake(server: FakeServer, peer: 'up' | 'down' = 'up'): Fake {
       return { affectedRows: 1 };
     },
     async ping() {
-      return undefined;
+      f.pings++;
     },
     close() {
       return undefined;
@@ -75,9 +78,12 @@ function fake(server: FakeServer, peer: 'up' | 'down' = 'up'): Fake {
     statements,
     released: [],
     acquired: [],
+    pings: 0,
+    ...(freshLogins ? { freshLogins } : {}),
     async acquire(role) {
       f.acquired.push(role);
       if (role === 'peer' && peer === 'down') throw new CheckError('CONNECT_FAILED', 'peer: connect: ECONNREFUSED');
+      if (role === 'local' && server.unreachable) throw new CheckError('CONNECT_FAILED', 'local server: connect: ECONNREFUSED');
       return session;
     },
     release(role, _session, failed) {
@@ -143,6 +149,68 @@ describe('verdicts and what they cost', () => {
     assert.equal(r.decision.reason, 'peer-unreachable');
     assert.equal(r.stamped, true);
     assert.deepEqual(sessions.acquired.sort(), ['local', 'peer']);
+  });
+});
+
+describe('the peer', () => {
+  const PEER: CheckSettings = { ...SETTINGS, peer: { host: 'db2', port: 3306 } };
+
+  test('a session that just logged in is not pinged; a kept one (no freshLogins) is', async () => {
+    const fresh = fake({ age: 5, lag: 0 }, 'up', true);
+    assert.equal((await probe(PEER, { ...LB, sessions: fresh })).decision.reason, 'fresh');
+    assert.deepEqual(fresh.acquired.sort(), ['local', 'peer']);
+    assert.equal(fresh.pings, 0);
+    const kept = fake({ age: 5, lag: 0 });
+    await probe(PEER, { ...LB, sessions: kept });
+    assert.equal(kept.pings, 1);
+  });
+
+  test('skipPeerWhenFresh, heartbeat fresh: UP and stamped without asking the peer, even one that is down', async () => {
+    const sessions = fake({ age: 5, lag: 0 }, 'down');
+    const r = await probe(PEER, { ...LB, skipPeerWhenFresh: true, sessions });
+    assert.equal(r.decision.verdict, 'UP');
+    assert.equal(r.decision.reason, 'fresh');
+    assert.equal(r.stamped, true);
+    assert.deepEqual(sessions.acquired, ['local']);
+    assert.ok(r.decision.steps.includes('peer not asked: the heartbeat decides'), r.decision.steps.join('\n'));
+    // Without the option the same pair answers UP too, for another reason: the answer is the same.
+    const full = await probe(PEER, { ...LB, sessions: fake({ age: 5, lag: 0 }, 'down') });
+    assert.equal(full.decision.verdict, 'UP');
+    assert.equal(full.stamped, true);
+  });
+
+  test('skipPeerWhenFresh, heartbeat stale: the peer is asked, and an unreachable one still decides (row 2)', async () => {
+    const sessions = fake({ age: 300, lag: null }, 'down');
+    const r = await probe(PEER, { ...LB, skipPeerWhenFresh: true, sessions });
+    assert.equal(r.decision.reason, 'peer-unreachable');
+    assert.equal(r.stamped, true);
+    assert.deepEqual(sessions.acquired.sort(), ['local', 'peer']);
+  });
+
+  test('skipPeerWhenFresh, local server unreachable: DOWN without asking the peer', async () => {
+    const sessions = fake({ age: 5, lag: 0, unreachable: true }, 'down');
+    const r = await probe(PEER, { ...LB, skipPeerWhenFresh: true, sessions });
+    assert.equal(r.decision.reason, 'local-unreachable');
+    assert.deepEqual(sessions.acquired, ['local']);
+  });
+
+  test('skipPeerWhenFresh is ignored when something shows the peer: a log file, a failover state', async () => {
+    const withState = checkSettings(
+      resolveOptions(
+        parseArgs(['--no-defaults', '--socket=/nonexistent/local.sock', '--state-file=/nonexistent/state'], COMMON_OPTIONS),
+        COMMON_OPTIONS,
+      ),
+    );
+    assert.notEqual(withState.failover, undefined);
+    for (const settings of [
+      { ...PEER, logFile: '/nonexistent/log' },
+      { ...withState, peer: PEER.peer },
+    ]) {
+      const sessions = fake({ age: 5, lag: 0 }, 'down');
+      const r = await probe(settings, { ...LB, skipPeerWhenFresh: true, sessions });
+      assert.equal(r.decision.reason, 'peer-unreachable', 'the log line names the peer as it did');
+      assert.deepEqual(sessions.acquired.sort(), ['local', 'peer']);
+    }
   });
 });
 
