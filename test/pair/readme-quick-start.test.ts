@@ -73,7 +73,7 @@ describe("the README's quick start, verbatim, on a real pair", () => {
     assert.match(blocks.join('\n'), /mysql-failover-snmp --defaults-file \/etc\/mysql-failover-check\/monitor\.cnf/);
   });
 
-  test('run as written, it ends with a node that would take traffic, and snmpd\'s user gets 100', (t) => {
+  test("run as written, it ends with a node that would take traffic, and snmpd's user gets 100", (t) => {
     if (process.getuid?.() !== 0) {
       t.skip('needs root: a private mount namespace and the Debian-snmp user');
       return;
