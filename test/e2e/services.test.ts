@@ -104,7 +104,7 @@ describe('xinetd runs the responders from the shipped service files', () => {
     const service = (name: 'mysql-failover-http' | 'mysql-failover-agent', port: number): string => {
       let text = read(`xinetd/${name}`);
       text = replace(text, /port\s+= \d+/, `port            = ${port}\n        bind            = 127.0.0.1`);
-      text = replace(text, `/usr/local/bin/${name}`, binPath(name));
+      text = replace(text, `/usr/bin/${name}`, binPath(name));
       text = replace(text, '--defaults-file=/etc/mysql-failover-check/monitor.cnf', `--defaults-file=${optionFile}`);
       text = replace(text, /user\s+= mfcheck/, 'user            = root');
       return text;
@@ -154,7 +154,7 @@ describe('systemd units', () => {
       .find((l) => l.startsWith('ExecStart='));
     assert.ok(line, `${unit} has an ExecStart=`);
     const argv = line.slice('ExecStart='.length).trim().split(/\s+/);
-    assert.equal(argv[0], `/usr/local/bin/${name}`);
+    assert.equal(argv[0], `/usr/bin/${name}`);
     assert.deepEqual(argv.slice(1), ['--defaults-file=/etc/mysql-failover-check/monitor.cnf']);
     return [binPath(name), `--defaults-file=${optionFile}`];
   }
@@ -166,7 +166,7 @@ describe('systemd units', () => {
     for (const u of units) {
       let text = read(`systemd/${u}`);
       // verify insists that ExecStart exists and is executable: point it at this checkout.
-      text = text.replace(/\/usr\/local\/bin\//g, `${path.dirname(binPath('x'))}/`);
+      text = text.replace(/\/usr\/bin\/(?=mysql-failover)/g, `${path.dirname(binPath('x'))}/`);
       fs.writeFileSync(path.join(unitDir, u), text);
     }
     for (const u of units) {

@@ -44,7 +44,7 @@ describe(`services/systemd/${UNIT}`, () => {
     // verify insists that ExecStart exists and is executable: point it at this checkout.
     const unitDir = path.join(dir, 'units');
     fs.mkdirSync(unitDir);
-    fs.writeFileSync(path.join(unitDir, UNIT), text.replace(/\/usr\/local\/bin\//g, `${path.dirname(binPath('x'))}/`));
+    fs.writeFileSync(path.join(unitDir, UNIT), text.replace(/\/usr\/bin\/(?=mysql-failover)/g, `${path.dirname(binPath('x'))}/`));
     const r = await run(verify, ['verify', path.join(unitDir, UNIT)], { timeout: 30_000 }).catch(
       (e: { stdout?: string; stderr?: string; message: string }) => {
         throw new Error(`systemd-analyze verify failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`);
