@@ -130,14 +130,19 @@ describe('demo local pair: start and drive', () => {
 
   test('freeze makes a node answer nothing; thaw brings it back', async () => {
     pair.freeze('b');
-    const pid = pair.pid('b');
-    assert.match(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) T /);
-    await assert.rejects(
-      connect({ socket: pair.node('b').socket, user: pair.adminUser }, Deadline.in(1000), 'frozen b'),
-      (e: unknown) => isCheckError(e) && e.code === 'TIMEOUT',
-    );
-    await assert.rejects(pair.sql('b', 'SELECT 1'), /frozen/);
-    pair.thaw('b');
+    try {
+      const pid = pair.pid('b');
+      // SIGSTOP reaches a many-threaded process a moment after kill() returns: the kernel shows
+      // the state once every thread has stopped.
+      await until(`pid ${pid} in state T`, async () => /\) T /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), 5_000);
+      await assert.rejects(
+        connect({ socket: pair.node('b').socket, user: pair.adminUser }, Deadline.in(1000), 'frozen b'),
+        (e: unknown) => isCheckError(e) && e.code === 'TIMEOUT',
+      );
+      await assert.rejects(pair.sql('b', 'SELECT 1'), /frozen/);
+    } finally {
+      pair.thaw('b');
+    }
     assert.deepEqual(await pair.sql('b', 'SELECT 1 AS one'), [{ one: 1 }]);
   });
 
