@@ -15,7 +15,7 @@ import { parseHookJob, runHookJob, type HookJob } from '../../src/io/hook-job';
 import type { HookEvent, HookRun } from '../../src/io/hook-runner';
 import { makeTempDir } from '../support/run-dir';
 import { until } from '../support/until';
-import { processGone, registeredPid, SAMPLE_EVENT, writeScript } from '../support/hooks';
+import { lines, processGone, registeredPid, SAMPLE_EVENT, writeScript } from '../support/hooks';
 
 const HOOK_JOB_JS = path.resolve(__dirname, '..', '..', 'src', 'io', 'hook-job.js');
 let dir: string;
@@ -32,17 +32,6 @@ function writeHook(name: string, body: string): string {
 
 function job(over: Partial<HookJob>): HookJob {
   return { commands: [], events: [EVENT], timeoutMs: 10_000, tool: 'test-tool', ...over };
-}
-
-function lines(file: string): string[] {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
 }
 
 /**

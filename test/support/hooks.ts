@@ -48,3 +48,15 @@ export function registeredPid(text: string, label: string): number {
   registerPid(pid, label);
   return pid;
 }
+
+/** The non-empty lines of a file a process appends to (a log, a hook's record); [] before it exists. */
+export function lines(file: string): string[] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+  } catch {
+    return [];
+  }
+}

@@ -5,10 +5,9 @@
  * listeners on free loopback ports; and what those tests read back: the
  * log's lines, the lines a recording hook wrote, HTTP answers.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ask, parseResponse } from './exchange';
-import { writeScript } from './hooks';
+import { lines, writeScript } from './hooks';
 import { nodeOptionFile } from './lb-setup';
 import type { NodeName, Pair } from './pair';
 import { freePort } from './run-dir';
@@ -48,16 +47,7 @@ export async function restartServed(s: ServedNode): Promise<ServedNode> {
   return { ...s, proc: await ServeProcess.start(s.args, 2) };
 }
 
-export function lines(file: string): string[] {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
+export { lines };
 
 export interface HttpAnswer {
   status: number;
