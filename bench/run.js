@@ -374,6 +374,7 @@ function targets(rows, resident) {
   const row = (name) => rows.find((r) => r.name === name);
   const verdict = (ok) => (ok ? 'met' : 'missed');
   const ms = (v) => `${v.toFixed(1)} ms`;
+  const signed = (v) => `${v >= 0 ? '+' : ''}${ms(v)}`;
   const healthy = row(HEALTHY);
   const lines = [
     `- **Healthy TCP single shot at most 1.25x the Python script: ${verdict(healthy.xPython <= 1.25)}** ` +
@@ -381,7 +382,7 @@ function targets(rows, resident) {
   ];
   for (const r of rows.filter((x) => x.c.noDatabase)) {
     lines.push(
-      `- **${r.name.replace('mysql-failover-snmp ', '')} at most the floor + 5 ms: ${verdict(r.overFloor <= 5)}** (floor ${r.overFloor >= 0 ? '+' : ''}${ms(r.overFloor)}).`,
+      `- **${r.name.replace('mysql-failover-snmp ', '')} at most the floor + 5 ms: ${verdict(r.overFloor <= 5)}** (floor ${signed(r.overFloor)}).`,
     );
   }
   const ours = rows.filter((r) => r.c.ours);
@@ -394,9 +395,9 @@ function targets(rows, resident) {
   const withLog = row(WITH_LOG);
   lines.push(
     `- **The failover state adds at most 3 ms: ${verdict(stateful.median - healthy.median <= 3)}** ` +
-      `(${ms(stateful.median - healthy.median)} over healthy TCP, of which the peer's login, which the state needs and ` +
-      `the plain healthy probe skips, is about ${ms(withLog.median - healthy.median)} (the --log-file row); ` +
-      `the state file itself ${ms(stateful.median - withLog.median)}).`,
+      `(${signed(stateful.median - healthy.median)} over healthy TCP. That includes the peer's login, which the state ` +
+      `needs and the plain healthy probe skips; the --log-file row, which asks the peer too, is ` +
+      `${signed(withLog.median - healthy.median)}).`,
   );
   const storms = resident.filter((r) => r.connections !== undefined && r.target !== 'HAProxy static 200 (ceiling)');
   const ceiling = (r) => resident.find((x) => x.target === 'HAProxy static 200 (ceiling)' && x.connections === r.connections);
