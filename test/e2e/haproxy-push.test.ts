@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Pair } from '../support/pair';
-import { HAProxy, RecordingSocket } from '../support/haproxy';
+import { HAProxy, RecordingSocket, runtimeApiConfig } from '../support/haproxy';
 import { createKeyedHeartbeat } from '../support/lb-setup';
 import { makeTempDir } from '../support/run-dir';
 import { httpGet, lines, startServed, type ServedNode } from '../support/served-node';
@@ -61,27 +61,9 @@ before(async () => {
   pair = await Pair.start({ name: 'hpush' });
   await createKeyedHeartbeat(pair);
   haproxy = await HAProxy.start((stats) => {
-    dir = path.dirname(stats);
-    userSocket = path.join(dir, 'user.sock');
-    stateFile = path.join(dir, 'server-state');
-    return `
-global
-    stats socket ${stats} mode 600 level admin
-    stats socket ${userSocket} mode 600 level user
-    server-state-file ${stateFile}
-    maxconn 64
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-    load-server-state-from-file global
-
-backend mysql
-    server a 127.0.0.1:${pair.a.port}
-    server b 127.0.0.1:${pair.b.port}
-`;
+    const { config, files } = runtimeApiConfig(stats, [`a 127.0.0.1:${pair.a.port}`, `b 127.0.0.1:${pair.b.port}`]);
+    ({ userSocket, stateFile } = files);
+    return config;
   });
   dir = makeTempDir('hpush-');
 });

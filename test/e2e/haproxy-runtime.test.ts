@@ -23,7 +23,7 @@ import {
 } from '../../src/io/haproxy-runtime';
 import { startDetachedHooks } from '../../src/io/hook-job';
 import { CheckError } from '../../src/core/errors';
-import { HAProxy, RecordingSocket } from '../support/haproxy';
+import { HAProxy, RecordingSocket, runtimeApiConfig } from '../support/haproxy';
 import { FaultListener, refusedPort } from '../support/fault-listener';
 import { freePort, registerPid } from '../support/run-dir';
 import { until } from '../support/until';
@@ -34,6 +34,7 @@ let admin: RuntimeAddress;
 let user: RuntimeAddress;
 let tcp: RuntimeAddress;
 let stateFile: string;
+let userSocket: string;
 const TIMEOUT_MS = 5_000;
 const S1: ServerRef = { backend: 'mysql', server: 's1' };
 const S2: ServerRef = { backend: 'mysql', server: 's2' };
@@ -42,31 +43,13 @@ const DISABLED: ServerRef = { backend: 'mysql', server: 's3' };
 before(async () => {
   const tcpPort = await freePort();
   haproxy = await HAProxy.start((stats) => {
+    const { config, files } = runtimeApiConfig(stats, ['s1 127.0.0.1:1', 's2 127.0.0.1:1', 's3 127.0.0.1:1 disabled'], tcpPort);
     dir = path.dirname(stats);
-    stateFile = path.join(dir, 'server-state');
-    return `
-global
-    stats socket ${stats} mode 600 level admin
-    stats socket ${path.join(dir, 'user.sock')} mode 600 level user
-    stats socket 127.0.0.1:${tcpPort} level admin
-    server-state-file ${stateFile}
-    maxconn 64
-
-defaults
-    mode tcp
-    timeout connect 2s
-    timeout client 1m
-    timeout server 1m
-    load-server-state-from-file global
-
-backend mysql
-    server s1 127.0.0.1:1
-    server s2 127.0.0.1:1
-    server s3 127.0.0.1:1 disabled
-`;
+    ({ userSocket, stateFile } = files);
+    return config;
   });
   admin = parseRuntimeAddress(haproxy.statsSocket);
-  user = parseRuntimeAddress(path.join(dir, 'user.sock'));
+  user = parseRuntimeAddress(userSocket);
   tcp = parseRuntimeAddress(`127.0.0.1:${tcpPort}`);
 });
 

@@ -25,6 +25,47 @@ export function checkConfig(file: string): { ok: boolean; output: string } {
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** What a runtime-API test's HAProxy has beside its admin stats socket: see runtimeApiConfig. */
+export interface RuntimeApiFiles {
+  /** A second stats socket at level user, to prove a push needs admin. */
+  userSocket: string;
+  /** The server-state file HAProxy loads at start (`load-server-state-from-file global`). */
+  stateFile: string;
+}
+
+/**
+ * A TCP backend `mysql` for the runtime-API tests: the admin stats socket
+ * HAProxy.start() names, a user-level socket and a server-state file beside
+ * it, and (with `tcpAdminPort`) an admin socket on loopback TCP. `servers`
+ * are the backend's lines after `server `, e.g. `a 127.0.0.1:3306`.
+ */
+export function runtimeApiConfig(
+  statsSocket: string,
+  servers: readonly string[],
+  tcpAdminPort?: number,
+): { config: string; files: RuntimeApiFiles } {
+  const dir = path.dirname(statsSocket);
+  const files = { userSocket: path.join(dir, 'user.sock'), stateFile: path.join(dir, 'server-state') };
+  const tcpAdmin = tcpAdminPort === undefined ? '' : `\n    stats socket 127.0.0.1:${tcpAdminPort} level admin`;
+  const config = `
+global
+    stats socket ${statsSocket} mode 600 level admin
+    stats socket ${files.userSocket} mode 600 level user${tcpAdmin}
+    server-state-file ${files.stateFile}
+    maxconn 64
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1m
+    timeout server 1m
+    load-server-state-from-file global
+
+backend mysql
+${servers.map((s) => `    server ${s}\n`).join('')}`;
+  return { config, files };
+}
+
 export interface ExampleServer {
   /** HOST:PORT of the database server. */
   address: string;
