@@ -8,7 +8,7 @@
  */
 import { Deadline } from '../core/deadline';
 import { afterStampFailure, decide, errorDecision, isStale, type Decision, type Facts, type PeerFacts } from '../core/decide';
-import type { Actor } from '../core/failover-state';
+import type { Actor, FailoverState } from '../core/failover-state';
 import type { HeartbeatRead } from '../core/heartbeat';
 import type { CheckSettings } from '../config/settings';
 import type { Endpoint } from '../io/mysql';
@@ -215,18 +215,6 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
     const warning = await peerSourceWarning({ host: s.peer.host, port: s.peer.port ?? 3306 }, local.facts.channels, deadline);
     if (warning !== undefined) raw.warnings.push(warning);
   }
-  if (maintenance) {
-    // Read-only and in maintenance: the answer is maintenance; the rest is what undraining would give.
-    const wouldBe = await trialOf(raw, local, s, deadline);
-    if (local.session !== undefined) sessions.release('local', local.session, false);
-    const facts: Facts = { ...checked, maintenance: true };
-    const answer = { ...decide(facts, s.thresholds), warnings: raw.warnings };
-    if (f === undefined || opts.failover === undefined) return done(answer, { facts, heartbeat: local.heartbeat, wouldBe });
-    const failover = await stateStep(s, opts, answer, undefined, deadline, abandoned, undefined);
-    return done(answer, { facts, heartbeat: local.heartbeat, wouldBe, decision: failover.decision, failover });
-  }
-  const facts = checked;
-
   let stamped = false;
   let stampFailed = false;
   const session = local.session;
@@ -247,12 +235,22 @@ async function probeWithin(s: CheckSettings, opts: ProbeOptions, deadline: Deadl
             return factError(e);
           }
         };
+
+  if (maintenance) {
+    // Read-only and in maintenance: the answer is maintenance; the rest is what undraining would give.
+    const wouldBe = await withStamp(raw, stampStep, undefined);
+    if (session !== undefined) sessions.release('local', session, stampFailed);
+    const facts: Facts = { ...checked, maintenance: true };
+    const answer = { ...decide(facts, s.thresholds), warnings: raw.warnings };
+    if (f === undefined || opts.failover === undefined) return done(answer, { facts, heartbeat, wouldBe });
+    const failover = await stateStep(s, opts, answer, undefined, deadline, abandoned, undefined);
+    return done(answer, { facts, heartbeat, wouldBe, decision: failover.decision, failover });
+  }
+
+  const facts = checked;
   try {
     if (f === undefined) {
-      if (raw.stamp && stampStep !== undefined) {
-        const failed = await stampStep(undefined);
-        if (failed !== undefined) raw = afterStampFailure(raw, failed);
-      }
+      raw = await withStamp(raw, stampStep, undefined);
       return done(raw, { facts, heartbeat, stamped });
     }
     const failover = await stateStep(s, opts, raw, restartEvidence(local), deadline, abandoned, stampStep);
@@ -287,21 +285,16 @@ async function stateStep(
     return holdFailover(f, input, new Deadline(deadline.at + STATE_MARGIN_MS), stampStep);
   }
   const peek = peekFailover(f, input);
-  if (peek.decision.verdict !== 'UP' || !raw.stamp || stampStep === undefined) return peek;
-  const failed = await stampStep(peek.state);
-  if (failed === undefined) return peek;
-  return peekFailover(f, { ...input, raw: afterStampFailure(raw, failed) });
+  if (peek.decision.verdict !== 'UP') return peek;
+  const tried = await withStamp(raw, stampStep, peek.state);
+  return tried === raw ? peek : peekFailover(f, { ...input, raw: tried });
 }
 
-/** The would-be verdict with its stamp tried (rolled back), as the read-only modes report any verdict. */
-async function trialOf(raw: Decision, local: LocalGathered, s: CheckSettings, deadline: Deadline): Promise<Decision> {
-  if (!raw.stamp || local.session === undefined || local.heartbeat === undefined) return raw;
-  try {
-    await trialStamp(local.session, s.table, local.heartbeat, deadline);
-    return raw;
-  } catch (e) {
-    return afterStampFailure(raw, factError(e));
-  }
+/** `raw` after its stamp step, when it stamps: a stamp (or trial) that fails turns it into heartbeat-write-failed. */
+async function withStamp(raw: Decision, stampStep: Stamp | undefined, state: FailoverState | undefined): Promise<Decision> {
+  if (!raw.stamp || stampStep === undefined) return raw;
+  const failed = await stampStep(state);
+  return failed === undefined ? raw : afterStampFailure(raw, failed);
 }
 
 /**
