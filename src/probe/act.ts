@@ -37,14 +37,18 @@ function lagOf(r: ProbeResult): number | null {
 }
 
 export function hookEvents(s: CheckSettings, r: ProbeResult, events: readonly FailoverEvent[]): HookEvent[] {
+  return asHookEvents(s, events, nodeName(s, r), lagOf(r));
+}
+
+function asHookEvents(s: CheckSettings, events: readonly FailoverEvent[], node: string, lag: number | null): HookEvent[] {
   return events.map((e) => ({
     event: e.event,
-    node: nodeName(s, r),
+    node,
     peer: peerName(s),
     from: e.from,
     to: e.to,
     reason: e.reason,
-    lag: lagOf(r),
+    lag,
     time: e.at,
     actor: e.actor,
   }));
@@ -72,12 +76,7 @@ export function hookJob(s: CheckSettings, r: ProbeResult, tool: string, maintena
   const events = r.failover?.events ?? [];
   if (f === undefined || events.length === 0) return undefined;
   const pushes = events.some((e) => ANSWER_EVENTS.has(e.event)) ? haproxyPushes(f, wantedAdminState(r, maintenance)) : [];
-  if (f.hooks.length === 0 && pushes.length === 0) return undefined;
-  const job: HookJob = { commands: f.hooks, events: hookEvents(s, r, events), timeoutMs: f.hookTimeoutMs, tool };
-  if (s.logFile !== undefined) job.logFile = s.logFile;
-  if (pushes.length > 0) job.haproxy = pushes;
-  job.record = { stateFile: f.stateFile, identity: f.identity };
-  return job;
+  return jobOf(s, f, () => hookEvents(s, r, events), pushes, tool);
 }
 
 /** The job for an operator's events (`recover`): no probe ran, so the node is named by --node or its address. */
@@ -85,20 +84,14 @@ export function operatorJob(s: CheckSettings, events: readonly FailoverEvent[], 
   const f = s.failover;
   if (f === undefined || events.length === 0) return undefined;
   const pushes = haproxyPushes(f, verdict === 'UP' ? 'ready' : 'maint');
+  return jobOf(s, f, () => asHookEvents(s, events, s.node ?? describeEndpoint(s.local), null), pushes, tool);
+}
+
+function jobOf(s: CheckSettings, f: FailoverSettings, events: () => HookEvent[], pushes: HaproxyPush[], tool: string): HookJob | undefined {
   if (f.hooks.length === 0 && pushes.length === 0) return undefined;
   const job: HookJob = {
     commands: f.hooks,
-    events: events.map((e) => ({
-      event: e.event,
-      node: s.node ?? describeEndpoint(s.local),
-      peer: peerName(s),
-      from: e.from,
-      to: e.to,
-      reason: e.reason,
-      lag: null,
-      time: e.at,
-      actor: e.actor,
-    })),
+    events: events(),
     timeoutMs: f.hookTimeoutMs,
     tool,
     record: { stateFile: f.stateFile, identity: f.identity },
